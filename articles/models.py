@@ -1,0 +1,390 @@
+import uuid
+from pathlib import PurePosixPath
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db import models
+from django.db.models import F
+from django.db.models.signals import pre_save
+from django.dispatch import receiver
+from django.urls import reverse
+from django.utils.functional import cached_property
+from django.utils.html import strip_tags
+from django.utils.translation import gettext_lazy as _
+from taggit.managers import TaggableManager, _TaggableManager
+from taggit.models import TagBase, TaggedItemBase
+
+from . import rendering
+from .querysets import ArticleQuerySet
+from .text import nfc, reading_minutes, unicode_slug
+
+
+class BodyFormat(models.TextChoices):
+    HTML = rendering.HTML, "HTML"
+    MARKDOWN = rendering.MARKDOWN, "Markdown"
+
+
+class Category(TagBase):
+    """A section or topic; articles are tagged with categories through taggit."""
+
+    description = models.TextField(_("설명"), blank=True)
+
+    class Meta:
+        verbose_name = _("카테고리")
+        verbose_name_plural = _("카테고리")
+        ordering = ["name"]
+
+    def save(self, *args, **kwargs):
+        self.name = nfc(self.name)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("articles:category", kwargs={"slug": self.slug})
+
+    def slugify(self, tag, i=None):
+        slug = unicode_slug(tag, max_length=90) or "category"
+        return f"{slug}-{i}" if i is not None else slug
+
+
+class NFCTaggableManager(_TaggableManager):
+    """Compose category names before taggit looks them up by name.
+
+    Without this, a name typed on macOS (decomposed jamo) would create a second
+    category beside the composed one.
+    """
+
+    def _to_tag_model_instances(self, tags, tag_kwargs):
+        tags = [nfc(tag) if isinstance(tag, str) else tag for tag in tags]
+        return super()._to_tag_model_instances(tags, tag_kwargs)
+
+    def remove(self, *tags):
+        return super().remove(
+            *(nfc(tag) if isinstance(tag, str) else tag for tag in tags)
+        )
+
+
+class AuthorManager(models.Manager):
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+
+class Author(models.Model):
+    """A byline: the public face of a writer, separate from any login."""
+
+    name = models.CharField(_("표시 이름"), max_length=100)
+    slug = models.SlugField(
+        _("슬러그"),
+        max_length=100,
+        unique=True,
+        allow_unicode=True,
+        help_text=_("기자 페이지 주소에 쓰입니다. 로그인 이름과 달라야 합니다."),
+    )
+    bio = models.TextField(_("짧은 소개"), blank=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("직원 계정"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="author_profile",
+        help_text=_("선택: 이 이름으로 기사를 쓰는 직원 계정."),
+    )
+
+    objects = AuthorManager()
+
+    class Meta:
+        verbose_name = _("기자")
+        verbose_name_plural = _("기자")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.name = nfc(self.name)
+        self.slug = unicode_slug(self.slug or self.name, max_length=100)
+        super().save(*args, **kwargs)
+
+    def natural_key(self):
+        return (self.slug,)
+
+    def get_absolute_url(self):
+        return reverse("articles:author", kwargs={"slug": self.slug})
+
+
+def validate_web_url(value: str) -> None:
+    """Accept only http and https image URLs: no javascript:, data: or file:."""
+    URLValidator(schemes=["http", "https"])(value)
+
+
+def featured_image_path(instance, filename: str) -> str:
+    """Store uploads under a random name: never the uploader's file name."""
+    suffix = PurePosixPath(filename).suffix.lower()[:5]
+    return f"articles/{uuid.uuid4().hex}{suffix}"
+
+
+def new_document_key() -> str:
+    return uuid.uuid4().hex
+
+
+class ArticleManager(models.Manager.from_queryset(ArticleQuerySet)):
+    def get_by_natural_key(self, document_key):
+        return self.get(document_key=document_key)
+
+
+class Article(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("초안")
+        PUBLISHED = "published", _("게재")
+
+    title = models.CharField(_("제목"), max_length=200)
+    slug = models.SlugField(
+        _("슬러그"),
+        max_length=200,
+        unique=True,
+        allow_unicode=True,
+        blank=True,
+        help_text=_("기사 주소. 한글을 그대로 씁니다. 비워 두면 제목에서 만듭니다."),
+    )
+    document_key = models.CharField(
+        _("문서 키"),
+        max_length=255,
+        unique=True,
+        default=new_document_key,
+        editable=False,
+        help_text=_(
+            "가져오기와 픽스처가 기사를 찾는 고정 키: 원본 문서의 id, permalink "
+            "또는 파일 이름. 여기서 쓴 기사는 임의의 키."
+        ),
+    )
+    excerpt = models.TextField(
+        _("요약"),
+        blank=True,
+        help_text=_("기사 목록과 검색 결과, 메타 설명에 쓰는 짧은 요약."),
+    )
+    feature_text = models.TextField(
+        _("리드문"),
+        blank=True,
+        help_text=_("제목 아래 보이는 리드문. 비워 두면 요약을 씁니다."),
+    )
+    body = models.TextField(
+        _("본문"), blank=True, help_text=_("HTML 또는 마크다운. 본문 형식을 고르세요.")
+    )
+    body_format = models.CharField(
+        _("본문 형식"), max_length=10, choices=BodyFormat, default=BodyFormat.MARKDOWN
+    )
+    body_html = models.TextField(_("렌더링된 본문"), editable=False, blank=True)
+    reading_minutes = models.PositiveIntegerField(
+        _("읽는 시간(분)"), editable=False, default=1
+    )
+
+    image = models.ImageField(
+        _("대표 이미지"),
+        upload_to=featured_image_path,
+        blank=True,
+        width_field="image_width",
+        height_field="image_height",
+    )
+    image_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    image_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    image_url = models.URLField(
+        _("외부 이미지 주소"),
+        max_length=500,
+        blank=True,
+        validators=[validate_web_url],
+        help_text=_("업로드 대신 다른 곳에 있는 이미지(http/https 주소)."),
+    )
+    image_alt = models.CharField(
+        _("이미지 대체 텍스트"),
+        max_length=300,
+        blank=True,
+        help_text=_(
+            "이미지를 볼 수 없는 독자를 위한 설명. 업로드한 이미지에는 필수입니다."
+        ),
+    )
+    image_caption = models.CharField(_("사진 설명"), max_length=500, blank=True)
+    image_credit = models.CharField(_("사진 출처"), max_length=200, blank=True)
+
+    categories = TaggableManager(
+        verbose_name=_("카테고리"),
+        through="CategorizedArticle",
+        manager=NFCTaggableManager,
+        blank=True,
+        help_text=_("쉼표로 구분합니다. 띄어쓰기가 있는 이름도 됩니다."),
+    )
+    authors = models.ManyToManyField(
+        Author, through="Byline", related_name="articles", blank=True
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("담당자"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="owned_articles",
+    )
+
+    status = models.CharField(
+        _("상태"), max_length=20, choices=Status, default=Status.DRAFT, editable=False
+    )
+    publish_at = models.DateTimeField(
+        _("게재 시각"),
+        null=True,
+        blank=True,
+        help_text=_("미래 시각이면 예약 게재됩니다."),
+    )
+    created_at = models.DateTimeField(_("작성 시각"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("수정 시각"), auto_now=True)
+    front_matter = models.JSONField(
+        _("기타 머리말"),
+        default=dict,
+        blank=True,
+        help_text=_("가져온 문서의 다른 머리말 항목. 내보낼 때 그대로 돌려줍니다."),
+    )
+
+    objects = ArticleManager()
+
+    class Meta:
+        verbose_name = _("기사")
+        verbose_name_plural = _("기사")
+        # NULLs sort first on PostgreSQL and last on SQLite: say where they go.
+        ordering = [F("publish_at").desc(nulls_last=True), "-pk"]
+        indexes = [models.Index(fields=["status", "publish_at"])]
+
+    def __str__(self):
+        return self.title
+
+    def natural_key(self):
+        return (self.document_key,)
+
+    def get_absolute_url(self):
+        return reverse("articles:detail", kwargs={"slug": self.slug})
+
+    def clean(self):
+        if self.image and self.image_url:
+            raise ValidationError(
+                {"image_url": _("이미지 업로드와 외부 주소 중 하나만 쓰세요.")}
+            )
+        if self.image and not self.image_alt:
+            raise ValidationError(
+                {"image_alt": _("업로드한 이미지에는 대체 텍스트가 필요합니다.")}
+            )
+
+    def refresh_derived_fields(self) -> None:
+        """Normalise text and rebuild what is derived from the body.
+
+        Runs before every save, raw ones from loaddata included, so a fixture can
+        never bring its own (possibly unsafe) rendered body.
+        """
+        for field in ("title", "excerpt", "feature_text", "body", "image_alt",
+                      "image_caption", "image_credit"):  # fmt: skip
+            setattr(self, field, nfc(getattr(self, field)))
+        self.slug = unicode_slug(self.slug or self.title) or self.document_key[:32]
+        self.body_html = rendering.render_body(self.body, self.body_format)
+        self.reading_minutes = reading_minutes(strip_tags(self.body_html))
+
+    @property
+    def is_live(self) -> bool:
+        from django.utils import timezone
+
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.publish_at is not None
+            and self.publish_at <= timezone.now()
+        )
+
+    @property
+    def standfirst(self) -> str:
+        return self.feature_text or self.excerpt
+
+    @property
+    def summary(self) -> str:
+        """For cards and meta descriptions."""
+        return self.excerpt or self.feature_text
+
+    @property
+    def image_src(self) -> str:
+        if self.image:
+            return self.image.url
+        return self.image_url
+
+    @cached_property
+    def display_body_html(self) -> str:
+        """The body as shown under the featured image, without repeating it."""
+        return rendering.drop_image(self.body_html, self.image_src)
+
+    def ordered_authors(self) -> list[Author]:
+        return [byline.author for byline in self.bylines.all()]
+
+
+@receiver(pre_save, sender=Article)
+def rebuild_article_derived_fields(sender, instance, **kwargs):
+    instance.refresh_derived_fields()
+
+
+class CategorizedArticleManager(models.Manager):
+    def get_by_natural_key(self, document_key, category_name):
+        return self.get(
+            content_object__document_key=document_key, tag__name=nfc(category_name)
+        )
+
+
+class CategorizedArticle(TaggedItemBase):
+    content_object = models.ForeignKey(
+        Article, on_delete=models.CASCADE, related_name="categorized_items"
+    )
+    tag = models.ForeignKey(
+        Category, on_delete=models.CASCADE, related_name="categorized_articles"
+    )
+
+    objects = CategorizedArticleManager()
+
+    class Meta:
+        verbose_name = _("기사 카테고리")
+        verbose_name_plural = _("기사 카테고리")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["content_object", "tag"], name="unique_article_category"
+            )
+        ]
+
+    def natural_key(self):
+        return (self.content_object.document_key, self.tag.name)
+
+    natural_key.dependencies = ["articles.article", "articles.category"]
+
+
+class BylineManager(models.Manager):
+    def get_by_natural_key(self, document_key, author_slug):
+        return self.get(article__document_key=document_key, author__slug=author_slug)
+
+
+class Byline(models.Model):
+    """One author's place in an article's ordered byline."""
+
+    article = models.ForeignKey(
+        Article, on_delete=models.CASCADE, related_name="bylines"
+    )
+    author = models.ForeignKey(Author, on_delete=models.PROTECT, related_name="bylines")
+    position = models.PositiveSmallIntegerField(_("순서"), default=0)
+
+    objects = BylineManager()
+
+    class Meta:
+        verbose_name = _("바이라인")
+        verbose_name_plural = _("바이라인")
+        ordering = ["position", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["article", "author"], name="unique_article_author"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.author} ({self.position})"
+
+    def natural_key(self):
+        return (self.article.document_key, self.author.slug)
+
+    natural_key.dependencies = ["articles.article", "articles.author"]
