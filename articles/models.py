@@ -106,11 +106,11 @@ class Author(models.Model):
         self.slug = unicode_slug(self.slug or self.name, max_length=100)
         super().save(*args, **kwargs)
 
-    def natural_key(self):
-        return (self.slug,)
-
     def get_absolute_url(self):
         return reverse("articles:author", kwargs={"slug": self.slug})
+
+    def natural_key(self):
+        return (self.slug,)
 
 
 def validate_web_url(value: str) -> None:
@@ -255,11 +255,11 @@ class Article(models.Model):
     def __str__(self):
         return self.title
 
-    def natural_key(self):
-        return (self.document_key,)
-
     def get_absolute_url(self):
         return reverse("articles:detail", kwargs={"slug": self.slug})
+
+    def natural_key(self):
+        return (self.document_key,)
 
     def clean(self):
         if self.image and self.image_url:
