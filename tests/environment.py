@@ -9,3 +9,6 @@ import os
 os.environ.setdefault(
     "DJANGO_SECRET_KEY", "test-only-secret-key-not-for-production-use-0123456789"
 )
+# The test client speaks plain http; the HTTPS redirect is checked on its own in
+# test_settings.py with production environment values.
+os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "0")

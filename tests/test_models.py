@@ -1,0 +1,142 @@
+from urllib.parse import unquote
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.serializers import deserialize
+
+from articles.models import (
+    Article,
+    Author,
+    CategorizedArticle,
+    Category,
+    featured_image_path,
+)
+
+from .factories import make_article, make_author
+
+pytestmark = pytest.mark.django_db
+
+DECOMPOSED_NEWS = "\u1109\u1169\u1109\u1175\u11a8"  # 소식 as jamo, as macOS types it
+
+
+def test_slug_keeps_korean_from_the_title():
+    article = make_article(title="푸틴 방북, 24년 만의 회담", slug="")
+    assert article.slug == "푸틴-방북-24년-만의-회담"
+    assert unquote(article.get_absolute_url()) == "/articles/푸틴-방북-24년-만의-회담/"
+
+
+def test_invisible_characters_never_reach_a_slug():
+    article = make_article(title="방북\u200b 소식\u202e", slug="")
+    assert article.slug == "방북-소식"
+
+
+def test_text_fields_are_stored_composed():
+    article = make_article(title=DECOMPOSED_NEWS, excerpt=DECOMPOSED_NEWS)
+    article.refresh_from_db()
+    assert article.title == "소식" and article.excerpt == "소식"
+
+
+def test_body_html_is_rendered_and_sanitised_on_save():
+    article = make_article(
+        body="**방북** <script>alert(1)</script>", body_format="markdown"
+    )
+    assert article.body_html == "<p><strong>방북</strong> </p>"
+
+
+def test_raw_save_from_a_fixture_rebuilds_derived_fields():
+    """loaddata skips save(); the pre_save receiver must still render the body."""
+    payload = """[{"model": "articles.article", "fields": {
+        "title": "픽스처", "slug": "픽스처", "document_key": "fixture-1",
+        "body": "<p>본문<img src=x onerror=alert(1)></p>", "body_format": "html",
+        "body_html": "<script>alert(1)</script>", "status": "draft",
+        "created_at": "2024-06-17T00:00:00Z", "updated_at": "2024-06-17T00:00:00Z"}}]"""
+    for obj in deserialize("json", payload):
+        obj.save()
+    article = Article.objects.get(document_key="fixture-1")
+    assert article.body_html == '<p>본문<img src="x"></p>'
+
+
+def test_reading_time_counts_characters_not_words():
+    # 1,500 Korean characters read at 500 a minute: three minutes.
+    article = make_article(body="<p>" + "가나다라마 " * 300 + "</p>")
+    assert article.reading_minutes == 3
+
+
+def test_short_articles_take_at_least_a_minute():
+    assert make_article(body="<p>속보</p>").reading_minutes == 1
+
+
+@pytest.mark.parametrize(
+    "url", ["javascript:alert(1)", "data:image/png;base64,AAAA", "file:///etc/passwd"]
+)
+def test_external_image_must_be_http_or_https(url):
+    article = make_article(image_url=url)
+    with pytest.raises(ValidationError) as error:
+        article.full_clean()
+    assert "image_url" in error.value.message_dict
+
+
+def test_external_https_image_is_accepted():
+    make_article(image_url="https://newsdao.kr/a.jpg").full_clean()
+
+
+def test_uploaded_image_needs_alt_text():
+    article = make_article()
+    article.image = SimpleUploadedFile("a.png", b"png")
+    with pytest.raises(ValidationError) as error:
+        article.clean()
+    assert "image_alt" in error.value.message_dict
+
+
+def test_upload_names_are_random_not_the_uploaders():
+    first = featured_image_path(None, "../../비밀 문서.PNG")
+    second = featured_image_path(None, "../../비밀 문서.PNG")
+    assert first != second
+    assert first.startswith("articles/") and first.endswith(".png")
+    assert "비밀" not in first and ".." not in first
+
+
+def test_standfirst_prefers_feature_text_and_summary_prefers_excerpt():
+    article = make_article(excerpt="요약", feature_text="리드문")
+    assert (article.standfirst, article.summary) == ("리드문", "요약")
+    article.feature_text = ""
+    assert article.standfirst == "요약"
+
+
+def test_category_typed_decomposed_is_the_same_category():
+    first, second = make_article(), make_article()
+    first.categories.add("국제 소식")
+    second.categories.add("국제 " + DECOMPOSED_NEWS)
+    assert Category.objects.count() == 1
+    assert Category.objects.get().slug == "국제-소식"
+
+
+def test_category_names_are_case_insensitive():
+    article = make_article()
+    article.categories.add("News")
+    article.categories.add("news")
+    assert list(Category.objects.values_list("name", flat=True)) == ["News"]
+
+
+def test_natural_keys_identify_rows_without_ids():
+    author = make_author("김기자")
+    article = make_article(categories=["News"], authors=[author])
+    assert Article.objects.get_by_natural_key(*article.natural_key()) == article
+    assert Author.objects.get_by_natural_key(*author.natural_key()) == author
+    through = CategorizedArticle.objects.get()
+    key = through.natural_key()
+    assert key == (article.document_key, "News")
+    assert CategorizedArticle.objects.get_by_natural_key(*key) == through
+
+
+def test_bylines_keep_their_order():
+    second, first = make_author("이기자"), make_author("박기자")
+    article = make_article(authors=[first, second])
+    assert article.ordered_authors() == [first, second]
+
+
+def test_author_slug_keeps_korean_and_is_not_a_login_name():
+    author = make_author("홍길동")
+    assert author.slug == "홍길동"
+    assert unquote(author.get_absolute_url()) == "/authors/홍길동/"

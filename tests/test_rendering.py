@@ -1,0 +1,155 @@
+"""The sanitiser and Markdown renderer: what reaches a page from a body source.
+
+Database-free. Expected outputs are written by hand from the allow-list.
+"""
+
+import pytest
+
+from articles.rendering import drop_image, render_body, sanitize_html
+
+SEED_IMAGE = "https://newsdao.kr/res/images/meta/newsdao_breakingnews.jpg"
+
+
+def html(source: str) -> str:
+    return render_body(source, "html")
+
+
+def test_script_is_removed_with_its_content():
+    out = html("<p>푸틴 방북<script>alert('방북')</script> 소식</p>")
+    assert out == "<p>푸틴 방북 소식</p>"
+
+
+@pytest.mark.parametrize(
+    "element",
+    ["script", "style", "iframe", "object", "template", "noscript", "textarea",
+     "form", "svg", "math", "title", "xmp"],
+)  # fmt: skip
+def test_code_and_foreign_elements_vanish_with_their_content(element):
+    out = html(f"<p>앞</p><{element}>alert(document.cookie)</{element}><p>뒤</p>")
+    assert "alert" not in out
+    assert out == "<p>앞</p><p>뒤</p>"
+
+
+def test_void_elements_that_load_or_redirect_are_removed():
+    out = html('<base href="https://evil.example/"><link rel=stylesheet href=x>'
+               '<meta http-equiv=refresh content="0;url=https://evil.example/">'
+               '<embed src="https://evil.example/x.swf"><p>본문</p>')  # fmt: skip
+    assert out == "<p>본문</p>"
+
+
+@pytest.mark.parametrize(
+    "attribute",
+    ['onerror="alert(1)"', "ONERROR=alert(1)", "onMouseOver='alert(1)'",
+     'style="background:url(javascript:alert(1))"', 'class="x"', 'data-ke-size="16"'],
+)  # fmt: skip
+def test_event_handlers_style_and_unknown_attributes_are_dropped(attribute):
+    out = html(f'<img src="https://example.kr/a.jpg" alt="사진" {attribute}>')
+    assert out == '<img src="https://example.kr/a.jpg" alt="사진">'
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["javascript:alert(1)", "JaVaScRiPt:alert(1)", " javascript:alert(1)",
+     "java\tscript:alert(1)", "java\nscript:alert(1)", "&#106;avascript:alert(1)",
+     "javascript&colon;alert(1)", "vbscript:msgbox(1)",
+     "data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg=="],
+)  # fmt: skip
+def test_dangerous_link_schemes_are_dropped(url):
+    out = html(f'<a href="{url}">링크</a><img src="{url}" alt="그림">')
+    assert out == '<a>링크</a><img alt="그림">'
+
+
+@pytest.mark.parametrize(
+    "url", ["https://example.kr/기사", "http://example.kr/", "mailto:desk@example.kr",
+            "/articles/방북/", "#각주-1"],
+)  # fmt: skip
+def test_web_mail_and_relative_links_are_kept(url):
+    assert html(f'<a href="{url}">링크</a>') == f'<a href="{url}">링크</a>'
+
+
+def test_formaction_and_srcset_are_not_allowed_anywhere():
+    out = html('<img src="https://e.kr/a.jpg" srcset="javascript:alert(1) 1x" alt="">'
+               '<button formaction="javascript:alert(1)">x</button>')  # fmt: skip
+    assert out == '<img src="https://e.kr/a.jpg" alt="">'
+
+
+def test_newsroom_markup_survives():
+    source = (
+        '<h2>북-러 협력</h2><blockquote cite="https://e.kr/">"협력 확대"</blockquote>'
+        '<figure><img src="https://e.kr/p.jpg" alt="회담 장면"><figcaption>평양에서'
+        "</figcaption></figure><table><caption>일정</caption><thead><tr>"
+        '<th scope="col">날짜</th></tr></thead><tbody><tr><td colspan="2">18일</td>'
+        "</tr></tbody></table><ul><li><strong>경제</strong></li><li><em>군사</em></li>"
+        "</ul>"
+    )
+    assert html(source) == source
+
+
+def test_page_level_h1_in_a_body_becomes_h2():
+    assert html("<h1>소제목</h1>") == "<h2>소제목</h2>"
+
+
+def test_sanitising_is_idempotent():
+    nasty = ('<svg><p><style><img src=x onerror=alert(1)></style></p></svg>'
+             '<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>'
+             '<a href="java&#x09;script:alert(1)">x</a><p>끝</p>')  # fmt: skip
+    once = sanitize_html(nasty)
+    assert "onerror" not in once and "javascript" not in once
+    assert sanitize_html(once) == once
+
+
+def test_markdown_is_rendered_then_sanitised():
+    source = (
+        "# 북-러 관계\n\n**푸틴** 대통령의 [방북](https://e.kr/방북)\n\n"
+        "<script>alert(1)</script>\n\n"
+        '<img src="x" onerror="alert(1)">\n\n'
+        "[클릭](javascript:alert(1))\n"
+    )
+    out = render_body(source, "markdown")
+    assert '<h2 id="북-러-관계">북-러 관계</h2>' in out
+    assert '<strong>푸틴</strong> 대통령의 <a href="https://e.kr/방북">방북</a>' in out
+    assert "<script" not in out and "alert(1)</" not in out
+    assert "onerror" not in out
+    assert "<a>클릭</a>" in out
+
+
+def test_markdown_tables_and_footnotes_keep_their_anchors():
+    source = (
+        "| 구분 | 내용 |\n|---|---|\n| 경제 | 협력 |\n\n회담[^1]\n\n[^1]: 2024년 6월\n"
+    )
+    out = render_body(source, "markdown")
+    assert "<th>구분</th>" in out and "<td>협력</td>" in out
+    assert 'href="#fn:1"' in out and 'id="fn:1"' in out
+
+
+def test_unknown_body_format_is_an_error_naming_the_format():
+    with pytest.raises(ValueError, match="'rtf'"):
+        render_body("본문", "rtf")
+
+
+def test_decomposed_hangul_is_composed():
+    decomposed = "\u1107\u1161\u11bc\u1107\u116e\u11a8"  # 방북 as jamo
+    assert html(f"<p>{decomposed}</p>") == "<p>방북</p>"
+
+
+def test_lead_image_equal_to_featured_image_is_dropped_with_its_paragraph():
+    body = f'<p><img src="{SEED_IMAGE}" alt="속보"></p><h2>제목</h2><p>본문</p>'
+    assert drop_image(body, SEED_IMAGE) == "<h2>제목</h2><p>본문</p>"
+
+
+def test_lead_image_with_a_different_source_is_kept():
+    body = '<p><img src="https://e.kr/other.jpg" alt="다른 사진"></p><p>본문</p>'
+    assert drop_image(body, SEED_IMAGE) == body
+
+
+def test_only_the_first_image_is_considered():
+    body = (
+        '<p>앞 문단</p><p><img src="https://e.kr/1.jpg" alt="">'
+        f'<img src="{SEED_IMAGE}" alt=""></p>'
+    )
+    assert drop_image(body, SEED_IMAGE) == body
+
+
+def test_paragraph_with_text_beside_the_dropped_image_is_kept():
+    body = f'<p><img src="{SEED_IMAGE}" alt="">사진 설명</p>'
+    assert drop_image(body, SEED_IMAGE) == "<p>사진 설명</p>"
