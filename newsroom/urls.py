@@ -11,7 +11,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path(
         "favicon.ico",
-        RedirectView.as_view(url=f"/{settings.STATIC_URL}img/favicon.svg"),
+        RedirectView.as_view(url=f"{settings.STATIC_URL}img/favicon.svg"),
     ),
     path("", include("articles.urls")),
 ]
