@@ -1,0 +1,70 @@
+"""Template helpers for the public pages: Korean dates, navigation, page links."""
+
+from datetime import date, datetime
+
+from django import template
+from django.conf import settings
+from django.db.models import Count
+from django.utils import timezone
+
+from ..models import Article, Category
+
+register = template.Library()
+
+NAV_CATEGORY_LIMIT = 8
+
+
+def _local(value: date | datetime) -> date | datetime:
+    """An aware datetime in the active time zone (Asia/Seoul unless overridden)."""
+    if isinstance(value, datetime) and timezone.is_aware(value):
+        return timezone.localtime(value)
+    return value
+
+
+@register.filter
+def korean_date(value) -> str:
+    """Format a date as Koreans write it: "2024년 6월 17일"."""
+    if not isinstance(value, date):
+        return ""
+    value = _local(value)
+    return f"{value.year}년 {value.month}월 {value.day}일"
+
+
+@register.filter
+def korean_datetime(value) -> str:
+    """Format a datetime as "2024년 6월 17일 오후 3:05", on a 12-hour clock."""
+    if not isinstance(value, datetime):
+        return korean_date(value)
+    value = _local(value)
+    meridiem = "오전" if value.hour < 12 else "오후"
+    hour = value.hour % 12 or 12
+    return f"{korean_date(value)} {meridiem} {hour}:{value.minute:02d}"
+
+
+@register.simple_tag
+def publication_name() -> str:
+    """The site name from settings, for templates rendered without a request."""
+    return settings.NEWSROOM_SITE_NAME
+
+
+@register.simple_tag
+def page_links(page_obj) -> list:
+    """Page numbers around the current one, with `Paginator.ELLIPSIS` for gaps."""
+    return list(
+        page_obj.paginator.get_elided_page_range(
+            page_obj.number, on_each_side=2, on_ends=1
+        )
+    )
+
+
+@register.inclusion_tag("articles/includes/category_nav.html")
+def category_nav(current=None) -> dict:
+    """The sections with live articles, busiest first, for the site navigation."""
+    categories = (
+        Category.objects.filter(
+            categorized_articles__content_object__in=Article.objects.live()
+        )
+        .annotate(live_articles=Count("categorized_articles"))
+        .order_by("-live_articles", "name")[:NAV_CATEGORY_LIMIT]
+    )
+    return {"categories": categories, "current": current}
