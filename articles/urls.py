@@ -9,5 +9,5 @@ urlpatterns = [
     path("", views.ArticleListView.as_view(), name="list"),
     path("articles/<str:slug>/", views.ArticleDetailView.as_view(), name="detail"),
     path("categories/<str:slug>/", views.CategoryDetailView.as_view(), name="category"),
-    path("authors/<str:slug>/", views.ArticleListView.as_view(), name="author"),
+    path("authors/<str:slug>/", views.AuthorDetailView.as_view(), name="author"),
 ]

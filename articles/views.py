@@ -2,11 +2,15 @@ from django.conf import settings
 from django.shortcuts import get_object_or_404
 from django.views.generic import DetailView, ListView
 
-from .models import Article, Category
+from .models import Article, Author, Category
 
 
 class ArticleListMixin:
-    """Live articles, newest first, paginated; invalid page numbers answer 404."""
+    """Live articles, newest first, paginated; invalid page numbers answer 404.
+
+    ListView turns a page that is not a number, below 1 or past the end into
+    Http404, so no page number reaches the database or answers 500.
+    """
 
     model = Article
     context_object_name = "articles"
@@ -15,6 +19,7 @@ class ArticleListMixin:
         return settings.NEWSROOM_ARTICLES_PER_PAGE
 
     def get_queryset(self):
+        # Built per request: live() reads the clock.
         return Article.objects.live().newest_first().for_listing()
 
 
@@ -32,6 +37,9 @@ class ArticleDetailView(DetailView):
 
 class CategoryDetailView(ArticleListMixin, ListView):
     template_name = "articles/category_detail.html"
+    # A category with no live article answers 404: its name alone could announce
+    # a story that is still a draft.
+    allow_empty = False
 
     def get_queryset(self):
         self.category = get_object_or_404(Category, slug=self.kwargs["slug"])
@@ -39,3 +47,14 @@ class CategoryDetailView(ArticleListMixin, ListView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(category=self.category, **kwargs)
+
+
+class AuthorDetailView(ArticleListMixin, ListView):
+    template_name = "articles/author_detail.html"
+
+    def get_queryset(self):
+        self.author = get_object_or_404(Author, slug=self.kwargs["slug"])
+        return super().get_queryset().filter(authors=self.author)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(author=self.author, **kwargs)

@@ -2,7 +2,10 @@
 
 from datetime import timedelta
 from itertools import count
+from pathlib import Path
 
+import yaml
+from django.conf import settings
 from django.utils import timezone
 
 from articles.models import Article, Author, Byline
@@ -32,3 +35,24 @@ def make_article(*, categories=(), authors=(), **overrides) -> Article:
 
 def make_author(name="김기자", **overrides) -> Author:
     return Author.objects.create(name=name, **overrides)
+
+
+SEED_SOURCE = "source/000_11b916df22095a78.txt"
+
+
+def make_seed_like_article(**overrides) -> Article:
+    """The seed document as a live article: its excerpt equals its feature text and
+    its body opens with the featured image."""
+    text = (Path(settings.FIXTURE_DIRS[0]) / SEED_SOURCE).read_text(encoding="utf-8")
+    _, front, body = text.split("---", 2)
+    meta = yaml.safe_load(front)
+    fields = {
+        "title": meta["title"],
+        "excerpt": meta["excerpt"].strip(),
+        "feature_text": meta["feature_text"].strip(),
+        "image_url": meta["image"],
+        "body": body.strip(),
+        "body_format": "html",
+    }
+    fields.update(overrides)
+    return make_article(categories=meta["categories"], **fields)

@@ -1,0 +1,580 @@
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.contrib.staticfiles import finders
+from django.db import connection
+from django.template.loader import get_template
+from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
+from django.urls import resolve, reverse
+from django.utils import timezone
+from django.utils.html import escape
+from django.views.defaults import server_error
+
+from articles.models import Article, Category
+from tests.factories import make_article, make_author, make_seed_like_article
+
+pytestmark = pytest.mark.django_db
+
+HOSTILE = '<script>alert(1)</script>"onmouseover=alert(2) x="'
+
+
+def html(response) -> str:
+    return response.content.decode()
+
+
+def body(response) -> str:
+    """The page between <body> and </body>: what a reader sees."""
+    page = html(response)
+    return page[page.index("<body") : page.index("</body>")]
+
+
+def hours_ago(hours: int) -> datetime:
+    return timezone.now() - timedelta(hours=hours)
+
+
+def card_titles(response) -> list[str]:
+    return re.findall(r'<h2 class="card__title"><a [^>]*>([^<]*)</a>', html(response))
+
+
+# Front page
+
+
+def test_front_page_lists_live_articles_newest_first(client):
+    make_article(title="세 시간 전 기사", publish_at=hours_ago(3))
+    make_article(title="한 시간 전 기사", publish_at=hours_ago(1))
+    make_article(title="두 시간 전 기사", publish_at=hours_ago(2))
+
+    response = client.get("/")
+
+    assert response.status_code == 200
+    assert card_titles(response) == [
+        "한 시간 전 기사",
+        "두 시간 전 기사",
+        "세 시간 전 기사",
+    ]
+    assert '<h1 class="page-title">최신 기사</h1>' in html(response)
+
+
+def test_front_page_leaves_out_drafts_and_scheduled_articles(client):
+    make_article(title="게재된 기사")
+    make_article(title="아직 초안인 기사", status=Article.Status.DRAFT)
+    make_article(title="내일 나갈 기사", publish_at=timezone.now() + timedelta(days=1))
+    make_article(title="시각이 없는 기사", publish_at=None)
+
+    response = client.get("/")
+
+    assert card_titles(response) == ["게재된 기사"]
+    for hidden in ("아직 초안인 기사", "내일 나갈 기사", "시각이 없는 기사"):
+        assert hidden not in html(response)
+
+
+def test_front_page_without_articles_says_so(client):
+    response = client.get("/")
+
+    assert response.status_code == 200
+    assert "아직 게재된 기사가 없습니다." in body(response)
+    assert "pagination" not in body(response)
+
+
+def test_front_page_paginates_by_the_setting(client, settings):
+    settings.NEWSROOM_ARTICLES_PER_PAGE = 2
+    for hours in range(1, 6):
+        make_article(title=f"{hours}시간 전 기사", publish_at=hours_ago(hours))
+
+    first = client.get("/")
+    second = client.get("/?page=2")
+    last = client.get("/?page=3")
+
+    assert card_titles(first) == ["1시간 전 기사", "2시간 전 기사"]
+    assert card_titles(second) == ["3시간 전 기사", "4시간 전 기사"]
+    assert card_titles(last) == ["5시간 전 기사"]
+    assert '<a href="?page=2" rel="next">다음</a>' in html(first)
+    assert 'rel="prev"' not in html(first)
+    # Page 1 is the plain address, never a duplicate "?page=1".
+    assert '<a href="/" rel="prev">이전</a>' in html(second)
+    assert '<a href="?page=3" rel="next">다음</a>' in html(second)
+    assert '<span class="pagination__current" aria-current="page">2</span>' in html(
+        second
+    )
+    assert "3쪽 중 2쪽" in html(second)
+    assert 'rel="next"' not in html(last)
+    assert "<title>최신 기사 (2쪽) | " in html(second)
+
+
+def paged_urls():
+    return ["/", "/categories/정치/", "/authors/김기자/"]
+
+
+@pytest.mark.parametrize("url", paged_urls())
+@pytest.mark.parametrize("page", ["999", "2", "abc", "0", "-1", "1.5", "9" * 5000])
+def test_page_out_of_range_or_not_a_number_answers_404(client, url, page):
+    make_article(categories=["정치"], authors=[make_author("김기자")])
+
+    response = client.get(url, {"page": page})
+
+    assert response.status_code == 404
+    assert "페이지를 찾을 수 없습니다" in html(response)
+
+
+@pytest.mark.parametrize("url", paged_urls())
+def test_first_page_by_number_is_served(client, url):
+    make_article(categories=["정치"], authors=[make_author("김기자")])
+
+    assert client.get(url, {"page": "1"}).status_code == 200
+
+
+# Article page
+
+
+def test_article_page_shows_title_standfirst_date_and_reading_time(client):
+    article = make_article(
+        title="서울시, 내년 예산 48조 원 편성",
+        feature_text="서울시가 복지와 교통에 예산을 늘렸다.",
+        excerpt="내년 서울시 예산안 요약.",
+        publish_at=datetime(2024, 6, 17, 6, 5, tzinfo=UTC),
+        body="<p>" + "가" * 1600 + "</p>",
+    )
+
+    response = client.get(article.get_absolute_url())
+
+    page = html(response)
+    assert response.status_code == 200
+    assert page.count("<h1") == 1
+    assert '<h1 class="article__title">서울시, 내년 예산 48조 원 편성</h1>' in page
+    assert "<title>서울시, 내년 예산 48조 원 편성 | " in page
+    # The feature text is the standfirst; the excerpt only describes the page.
+    assert (
+        '<p class="article__standfirst">서울시가 복지와 교통에 예산을 늘렸다.</p>'
+        in page
+    )
+    assert "내년 서울시 예산안 요약." not in body(response)
+    assert '<meta name="description" content="내년 서울시 예산안 요약.">' in page
+    # 15:05 in Seoul is 06:05 UTC.
+    assert (
+        '<time datetime="2024-06-17T15:05:00+09:00">2024년 6월 17일 오후 3:05</time>'
+        in page
+    )
+    # 1,600 characters at 500 a minute: about three minutes.
+    assert "3분 읽기" in page
+
+
+def test_article_page_uses_the_excerpt_when_there_is_no_feature_text(client):
+    article = make_article(excerpt="예산안의 핵심을 정리했다.", feature_text="")
+
+    response = client.get(article.get_absolute_url())
+
+    assert '<p class="article__standfirst">예산안의 핵심을 정리했다.</p>' in body(
+        response
+    )
+    assert body(response).count("예산안의 핵심을 정리했다.") == 1
+
+
+def test_seed_standfirst_is_printed_once(client):
+    article = make_seed_like_article()
+    assert article.excerpt == article.feature_text
+
+    response = client.get(article.get_absolute_url())
+
+    assert response.status_code == 200
+    text = escape(article.excerpt)
+    assert body(response).count(text) == 1
+    assert f'<meta name="description" content="{text}">' in html(response)
+
+
+def test_seed_featured_image_is_shown_once_above_the_body(client):
+    article = make_seed_like_article()
+
+    response = client.get(article.get_absolute_url())
+
+    page = body(response)
+    assert page.count(f'src="{article.image_url}"') == 1
+    figure = page.index('<figure class="article__figure">')
+    assert figure < page.index(f'src="{article.image_url}"')
+    assert figure < page.index('<div class="article__body">')
+    # The rest of the body is still there.
+    assert "북-러 협력 재설정</h2>" in page
+    assert "푸틴 방북 9개월 24년 열쇠말 읽는 사건 회의 중요성 비밀" in page
+
+
+def test_featured_image_has_alt_caption_and_credit(client):
+    article = make_article(
+        image_url="https://example.com/budget.jpg",
+        image_alt="서울시청 앞 광장",
+        image_caption="예산안을 발표하는 서울시장",
+        image_credit="홍길동 기자",
+    )
+
+    page = body(client.get(article.get_absolute_url()))
+
+    assert '<img src="https://example.com/budget.jpg" alt="서울시청 앞 광장">' in page
+    caption = page[page.index("<figcaption>") : page.index("</figcaption>")]
+    assert "예산안을 발표하는 서울시장" in caption
+    assert "사진: 홍길동 기자" in caption
+
+
+def test_featured_image_without_caption_has_no_empty_figcaption(client):
+    article = make_article(image_url="https://example.com/budget.jpg", image_alt="")
+
+    page = body(client.get(article.get_absolute_url()))
+
+    assert '<figure class="article__figure">' in page
+    assert "<figcaption" not in page
+
+
+def test_article_without_image_has_no_figure(client):
+    article = make_article()
+
+    assert "<figure" not in body(client.get(article.get_absolute_url()))
+
+
+def test_bylines_link_to_author_pages_in_byline_order(client):
+    first = make_author("한지민")
+    second = make_author("강민호")
+    article = make_article(authors=[first, second])
+
+    page = body(client.get(article.get_absolute_url()))
+
+    byline = page[page.index('<p class="byline">') :]
+    byline = byline[: byline.index("</p>")]
+    assert byline.index("한지민") < byline.index("강민호")
+    assert f'href="{first.get_absolute_url()}" rel="author">한지민</a>' in byline
+    assert f'href="{second.get_absolute_url()}" rel="author">강민호</a>' in byline
+
+
+def test_article_without_authors_has_no_byline(client):
+    article = make_article()
+
+    page = body(client.get(article.get_absolute_url()))
+
+    assert "byline" not in page
+    assert 'rel="author"' not in page
+
+
+def test_article_page_links_its_categories(client):
+    article = make_article(categories=["정치", "서울 시정"])
+
+    page = body(client.get(article.get_absolute_url()))
+
+    for name in ("정치", "서울 시정"):
+        url = Category.objects.get(name=name).get_absolute_url()
+        assert f'<a href="{url}">{name}</a>' in page
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"status": Article.Status.DRAFT},
+        {"publish_at": None},
+        {"publish_at": timezone.now() + timedelta(minutes=5)},
+    ],
+    ids=["draft", "no-publish-time", "scheduled"],
+)
+def test_unpublished_article_answers_404(client, overrides):
+    article = make_article(title="공개 전 기사", **overrides)
+
+    response = client.get(article.get_absolute_url())
+
+    assert response.status_code == 404
+    assert "공개 전 기사" not in html(response)
+    assert "페이지를 찾을 수 없습니다" in html(response)
+
+
+def test_unknown_article_answers_korean_404(client):
+    response = client.get("/articles/없는-기사/")
+
+    assert response.status_code == 404
+    assert '<html lang="ko">' in html(response)
+    assert "페이지를 찾을 수 없습니다" in html(response)
+
+
+def test_korean_article_slug_resolves_raw_and_percent_encoded(client):
+    article = make_article(title="서울 예산 통과")
+    assert article.slug == "서울-예산-통과"
+
+    url = reverse("articles:detail", kwargs={"slug": "서울-예산-통과"})
+    match = resolve("/articles/서울-예산-통과/")
+
+    assert url == "/articles/%EC%84%9C%EC%9A%B8-%EC%98%88%EC%82%B0-%ED%86%B5%EA%B3%BC/"
+    assert match.url_name == "detail"
+    assert match.kwargs == {"slug": "서울-예산-통과"}
+    assert client.get(url).status_code == 200
+    assert client.get("/articles/서울-예산-통과/").status_code == 200
+
+
+# Category page
+
+
+def test_category_page_shows_only_its_live_articles_newest_first(client):
+    make_article(title="정치 옛 기사", categories=["정치"], publish_at=hours_ago(5))
+    make_article(title="정치 새 기사", categories=["정치"], publish_at=hours_ago(1))
+    make_article(title="경제 기사", categories=["경제"])
+    make_article(title="정치 초안", categories=["정치"], status=Article.Status.DRAFT)
+
+    response = client.get("/categories/정치/")
+
+    assert response.status_code == 200
+    assert '<h1 class="page-title">정치</h1>' in html(response)
+    assert card_titles(response) == ["정치 새 기사", "정치 옛 기사"]
+
+
+def test_category_page_paginates_with_page_links(client, settings):
+    settings.NEWSROOM_ARTICLES_PER_PAGE = 2
+    for hours in range(1, 8):
+        make_article(
+            title=f"경제 {hours}", categories=["경제"], publish_at=hours_ago(hours)
+        )
+
+    response = client.get("/categories/경제/", {"page": "2"})
+
+    page = html(response)
+    assert card_titles(response) == ["경제 3", "경제 4"]
+    assert '<a href="/categories/경제/" rel="prev">이전</a>' in page
+    assert '<a href="?page=3">3</a>' in page
+    assert '<a href="?page=4">4</a>' in page
+    assert '<a href="?page=3" rel="next">다음</a>' in page
+
+
+def test_category_description_is_shown(client):
+    make_article(categories=["정치"])
+    Category.objects.filter(name="정치").update(description="국회와 정부 소식.")
+
+    assert "국회와 정부 소식." in body(client.get("/categories/정치/"))
+
+
+def test_category_with_only_unpublished_articles_answers_404(client):
+    make_article(categories=["엠바고 단독"], status=Article.Status.DRAFT)
+    make_article(
+        categories=["엠바고 단독"], publish_at=timezone.now() + timedelta(hours=2)
+    )
+
+    response = client.get("/categories/엠바고-단독/")
+
+    assert response.status_code == 404
+    assert "엠바고 단독" not in html(response)
+
+
+def test_unknown_category_answers_404(client):
+    assert client.get("/categories/없는-분류/").status_code == 404
+
+
+def test_korean_category_slug_resolves_raw_and_percent_encoded(client):
+    make_article(categories=["정치"])
+    category = Category.objects.get(name="정치")
+
+    assert category.slug == "정치"
+    assert resolve("/categories/정치/").kwargs == {"slug": "정치"}
+    assert category.get_absolute_url() == "/categories/%EC%A0%95%EC%B9%98/"
+    assert client.get(category.get_absolute_url()).status_code == 200
+    assert client.get("/categories/정치/").status_code == 200
+
+
+# Author page
+
+
+def test_author_page_shows_name_bio_and_live_articles_only(client):
+    author = make_author("한지민", bio="서울시청을 취재합니다.")
+    other = make_author("강민호")
+    make_article(title="한지민의 기사", authors=[author])
+    make_article(title="함께 쓴 기사", authors=[other, author], publish_at=hours_ago(2))
+    make_article(title="강민호의 기사", authors=[other])
+    make_article(title="한지민의 초안", authors=[author], status=Article.Status.DRAFT)
+
+    response = client.get(author.get_absolute_url())
+
+    assert response.status_code == 200
+    assert '<h1 class="page-title">한지민</h1>' in html(response)
+    assert "서울시청을 취재합니다." in body(response)
+    assert card_titles(response) == ["한지민의 기사", "함께 쓴 기사"]
+
+
+def test_author_without_live_articles_has_a_page_that_says_so(client):
+    author = make_author("신입기자")
+
+    response = client.get(author.get_absolute_url())
+
+    assert response.status_code == 200
+    assert "아직 게재된 기사가 없습니다." in body(response)
+
+
+def test_author_page_paginates(client, settings):
+    settings.NEWSROOM_ARTICLES_PER_PAGE = 2
+    author = make_author("한지민")
+    for hours in range(1, 4):
+        make_article(
+            title=f"기사 {hours}", authors=[author], publish_at=hours_ago(hours)
+        )
+
+    response = client.get(author.get_absolute_url(), {"page": "2"})
+
+    assert card_titles(response) == ["기사 3"]
+    assert 'rel="prev"' in html(response)
+
+
+def test_unknown_author_answers_404(client):
+    assert client.get("/authors/없는-기자/").status_code == 404
+
+
+def test_korean_author_slug_resolves_percent_encoded(client):
+    author = make_author("한지민")
+
+    assert author.get_absolute_url() == "/authors/%ED%95%9C%EC%A7%80%EB%AF%BC/"
+    assert resolve("/authors/한지민/").url_name == "author"
+    assert client.get(author.get_absolute_url()).status_code == 200
+
+
+# Query counts
+
+
+@pytest.mark.parametrize("url", ["/", "/categories/정치/", "/authors/한지민/"])
+def test_list_query_count_does_not_grow_with_articles(
+    client, settings, django_assert_num_queries, url
+):
+    settings.NEWSROOM_ARTICLES_PER_PAGE = 20
+    reporters = [make_author("한지민"), make_author("강민호")]
+
+    def add_articles(n):
+        for _ in range(n):
+            make_article(categories=["정치", "경제"], authors=reporters)
+
+    add_articles(3)
+    client.get(url)  # warm any one-off caches
+    with CaptureQueriesContext(connection) as three:
+        response = client.get(url)
+    assert html(response).count('<article class="card">') == 3
+
+    add_articles(7)
+    with django_assert_num_queries(len(three.captured_queries)):
+        response = client.get(url)
+    assert html(response).count('<article class="card">') == 10
+    assert html(response).count('rel="author">강민호</a>') == 10
+
+
+# Escaping
+
+
+def hostile_article():
+    author = make_author(HOSTILE, slug="hostile", bio=HOSTILE)
+    return make_article(
+        title=HOSTILE,
+        excerpt=HOSTILE,
+        feature_text=HOSTILE,
+        image_url="https://example.com/a.jpg",
+        image_alt=HOSTILE,
+        image_caption=HOSTILE,
+        image_credit=HOSTILE,
+        categories=[HOSTILE],
+        authors=[author],
+    )
+
+
+@pytest.mark.parametrize("page", ["list", "detail", "category", "author"])
+def test_plain_text_fields_are_escaped_on_every_page(client, page):
+    article = hostile_article()
+    category = article.categories.get()
+    url = {
+        "list": "/",
+        "detail": article.get_absolute_url(),
+        "category": category.get_absolute_url(),
+        "author": article.authors.get().get_absolute_url(),
+    }[page]
+
+    response = client.get(url)
+
+    content = html(response)
+    assert response.status_code == 200
+    assert "<script>alert(1)</script>" not in content
+    assert '"onmouseover=' not in content
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;&quot;onmouseover=alert(2)" in content
+
+
+# Layout
+
+
+@pytest.mark.parametrize("page", ["list", "detail", "category", "author", "404"])
+def test_every_page_has_the_shared_korean_layout(client, page):
+    article = make_article(categories=["정치"], authors=[make_author("한지민")])
+    url = {
+        "list": "/",
+        "detail": article.get_absolute_url(),
+        "category": "/categories/정치/",
+        "author": "/authors/한지민/",
+        "404": "/articles/없는-기사/",
+    }[page]
+
+    content = html(client.get(url))
+
+    assert content.startswith('<!doctype html>\n<html lang="ko">')
+    assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in (
+        content
+    )
+    assert (
+        '<link rel="icon" href="/static/img/favicon.svg" type="image/svg+xml">'
+        in content
+    )
+    assert '<link rel="stylesheet" href="/static/css/site.css">' in content
+    assert '<a class="skip-link" href="#main">본문 바로가기</a>' in content
+    assert '<main id="main"' in content
+    assert '<a class="site-name" href="/" rel="home">뉴스룸</a>' in content
+    assert '<nav class="site-nav" aria-label="주요 메뉴">' in content
+    assert "<footer" in content
+    # The CSP allows same-origin files only: no inline styles or scripts.
+    assert "<script" not in content
+    assert "<style" not in content
+    assert " style=" not in content
+
+
+def test_linked_static_files_exist():
+    assert finders.find("img/favicon.svg")
+    assert finders.find("css/site.css")
+    assert finders.find("img/logo.png")
+
+
+def test_favicon_ico_leads_to_the_svg_icon(client):
+    response = client.get("/favicon.ico")
+
+    assert response.status_code in (301, 302)
+    assert response.headers["Location"] == "/static/img/favicon.svg"
+
+
+def test_navigation_lists_only_categories_with_live_articles(client):
+    make_article(categories=["정치"])
+    make_article(categories=["엠바고 단독"], status=Article.Status.DRAFT)
+
+    content = html(client.get("/"))
+    nav = content[content.index('<nav class="site-nav"') : content.index("</nav>")]
+
+    assert '<a href="/categories/%EC%A0%95%EC%B9%98/">정치</a>' in nav
+    assert "엠바고" not in content
+
+
+def test_navigation_marks_the_current_category(client):
+    make_article(categories=["정치"])
+    make_article(categories=["경제"])
+
+    content = html(client.get("/categories/경제/"))
+    nav = content[content.index('<nav class="site-nav"') : content.index("</nav>")]
+
+    assert '<a href="/categories/%EA%B2%BD%EC%A0%9C/" aria-current="page">경제</a>' in (
+        nav
+    )
+    assert '<a href="/categories/%EC%A0%95%EC%B9%98/">정치</a>' in nav
+
+
+def test_server_error_page_needs_no_request_context_or_database(
+    settings, django_assert_num_queries
+):
+    settings.NEWSROOM_SITE_NAME = "서울일보"
+
+    with django_assert_num_queries(0):
+        response = server_error(RequestFactory().get("/"))
+        standalone = get_template("500.html").render()
+
+    content = response.content.decode()
+    assert response.status_code == 500
+    assert content == standalone
+    assert '<html lang="ko">' in content
+    assert "잠시 문제가 생겼습니다" in content
+    assert '<a class="site-name" href="/" rel="home">서울일보</a>' in content
+    assert "<title>일시적인 오류 | 서울일보</title>" in content
