@@ -1,14 +1,17 @@
+import secrets
 import uuid
 from pathlib import PurePosixPath
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import URLValidator
 from django.db import models
-from django.db.models import F
+from django.db.models import F, Q
 from django.db.models.signals import pre_save
 from django.dispatch import receiver
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
@@ -135,8 +138,12 @@ class ArticleManager(models.Manager.from_queryset(ArticleQuerySet)):
 
 class Article(models.Model):
     class Status(models.TextChoices):
+        # A new status means editing this enum, workflow.ALLOWED and its test.
         DRAFT = "draft", _("초안")
+        IN_REVIEW = "in_review", _("검토 중")
         PUBLISHED = "published", _("게재")
+        UNPUBLISHED = "unpublished", _("게재 취소")
+        TAKEN_DOWN = "taken_down", _("삭제 조치")
 
     title = models.CharField(_("제목"), max_length=200)
     slug = models.SlugField(
@@ -232,7 +239,40 @@ class Article(models.Model):
         _("게재 시각"),
         null=True,
         blank=True,
-        help_text=_("미래 시각이면 예약 게재됩니다."),
+        help_text=_("미래 시각이면 예약 게재됩니다: 그 시각이 되면 저절로 공개됩니다."),
+    )
+    expire_at = models.DateTimeField(
+        _("게재 종료 시각"),
+        null=True,
+        blank=True,
+        help_text=_("이 시각이 되면 공개 사이트에서 저절로 내려갑니다. 선택 사항."),
+    )
+    first_published_at = models.DateTimeField(
+        _("최초 게재 시각"), null=True, blank=True, editable=False
+    )
+    last_public_change_at = models.DateTimeField(
+        _("마지막 공개 변경 시각"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("정정·반론 등이 마지막으로 붙은 시각."),
+    )
+    takedown_notice = models.TextField(
+        _("삭제 조치 안내문"),
+        blank=True,
+        editable=False,
+        help_text=_("삭제 조치된 기사 주소에서 독자에게 보이는 안내문."),
+    )
+    taken_down_at = models.DateTimeField(
+        _("삭제 조치 시각"), null=True, blank=True, editable=False
+    )
+    version = models.PositiveIntegerField(
+        _("판 번호"),
+        default=1,
+        editable=False,
+        help_text=_(
+            "저장할 때마다 올라갑니다. 동시에 고친 내용을 덮어쓰지 않게 합니다."
+        ),
     )
     created_at = models.DateTimeField(_("작성 시각"), auto_now_add=True)
     updated_at = models.DateTimeField(_("수정 시각"), auto_now=True)
@@ -251,6 +291,22 @@ class Article(models.Model):
         # NULLs sort first on PostgreSQL and last on SQLite: say where they go.
         ordering = [F("publish_at").desc(nulls_last=True), "-pk"]
         indexes = [models.Index(fields=["status", "publish_at"])]
+        permissions = [
+            ("publish_article", "기사 게재·예약·게재 취소·반려"),
+            ("take_down_article", "기사 삭제 조치"),
+            ("edit_any_article", "남의 기사와 검토 중·게재된 기사 편집"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expire_at__isnull=True)
+                | Q(publish_at__isnull=True)
+                | Q(expire_at__gt=F("publish_at")),
+                name="article_expires_after_it_publishes",
+                violation_error_message=_(
+                    "게재 종료 시각은 게재 시각보다 뒤여야 합니다."
+                ),
+            ),
+        ]
 
     def __str__(self):
         return self.title
@@ -284,14 +340,34 @@ class Article(models.Model):
         self.body_html = rendering.render_body(self.body, self.body_format)
         self.reading_minutes = reading_minutes(strip_tags(self.body_html))
 
-    @property
-    def is_live(self) -> bool:
-        from django.utils import timezone
-
+    def is_live_at(self, now) -> bool:
+        """Mirror ArticleQuerySet.live(): one rule, written twice, tested together."""
         return (
             self.status == self.Status.PUBLISHED
             and self.publish_at is not None
-            and self.publish_at <= timezone.now()
+            and self.publish_at <= now
+            and (self.expire_at is None or self.expire_at > now)
+        )
+
+    @property
+    def is_live(self) -> bool:
+        return self.is_live_at(timezone.now())
+
+    @property
+    def is_scheduled(self) -> bool:
+        """Published, but its publish time has not come yet."""
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.publish_at is not None
+            and self.publish_at > timezone.now()
+        )
+
+    @property
+    def is_expired(self) -> bool:
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.expire_at is not None
+            and self.expire_at <= timezone.now()
         )
 
     @property
@@ -388,3 +464,233 @@ class Byline(models.Model):
         return (self.article.document_key, self.author.slug)
 
     natural_key.dependencies = ["articles.article", "articles.author"]
+
+
+class AppendOnlyModel(models.Model):
+    """A record that is written once and never changed or deleted one by one."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValueError(f"{type(self).__name__} rows are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError(f"{type(self).__name__} rows are append-only.")
+
+
+class ArticleRevision(AppendOnlyModel):
+    """Every editable field of an article as it was after one save or transition."""
+
+    article = models.ForeignKey(
+        Article,
+        verbose_name=_("기사"),
+        on_delete=models.CASCADE,
+        related_name="revisions",
+    )
+    version = models.PositiveIntegerField(_("판 번호"))
+    data = models.JSONField(_("내용"), encoder=DjangoJSONEncoder)
+    note = models.CharField(_("메모"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("시각"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("저장한 사람"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_by_name = models.CharField(_("저장한 사람 이름"), max_length=150)
+
+    class Meta:
+        verbose_name = _("기사 판")
+        verbose_name_plural = _("기사 판")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.article} · {self.version}판"
+
+
+class ArticleTransition(AppendOnlyModel):
+    """One step of the publishing workflow: who moved the article, when, from, to."""
+
+    article = models.ForeignKey(
+        Article,
+        verbose_name=_("기사"),
+        on_delete=models.CASCADE,
+        related_name="transitions",
+    )
+    from_status = models.CharField(
+        _("이전 상태"), max_length=20, choices=Article.Status
+    )
+    to_status = models.CharField(_("새 상태"), max_length=20, choices=Article.Status)
+    comment = models.TextField(_("메모"), blank=True)
+    created_at = models.DateTimeField(_("시각"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("처리한 사람"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_by_name = models.CharField(_("처리한 사람 이름"), max_length=150)
+
+    class Meta:
+        verbose_name = _("진행 기록")
+        verbose_name_plural = _("진행 기록")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return (
+            f"{self.article}: {self.get_from_status_display()} → "
+            f"{self.get_to_status_display()}"
+        )
+
+
+class Correction(AppendOnlyModel):
+    """A public entry under a published article: a correction, update or remedy."""
+
+    class Kind(models.TextChoices):
+        CORRECTION = "correction", _("정정")
+        UPDATE = "update", _("업데이트")
+        # The remedies of the Korean Press Arbitration Act.
+        CORRECTION_REPORT = "correction_report", _("정정보도")
+        REPLY_REPORT = "reply_report", _("반론보도")
+        FOLLOW_UP_REPORT = "follow_up_report", _("추후보도")
+
+    article = models.ForeignKey(
+        Article,
+        verbose_name=_("기사"),
+        on_delete=models.CASCADE,
+        related_name="corrections",
+    )
+    kind = models.CharField(_("종류"), max_length=20, choices=Kind)
+    text = models.TextField(_("내용"), help_text=_("기사 아래에 그대로 보입니다."))
+    created_at = models.DateTimeField(_("시각"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("편집자"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("정정·반론")
+        verbose_name_plural = _("정정·반론")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.text[:40]}"
+
+    def save(self, *args, **kwargs):
+        self.text = nfc(self.text)
+        super().save(*args, **kwargs)
+
+
+class SlugRedirect(models.Model):
+    """An address a published article used to have; it answers with a 301."""
+
+    old_slug = models.SlugField(
+        _("예전 슬러그"), max_length=200, unique=True, allow_unicode=True
+    )
+    article = models.ForeignKey(
+        Article,
+        verbose_name=_("기사"),
+        on_delete=models.CASCADE,
+        related_name="slug_redirects",
+    )
+    created_at = models.DateTimeField(_("시각"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("예전 주소")
+        verbose_name_plural = _("예전 주소")
+
+    def __str__(self):
+        return f"{self.old_slug} → {self.article.slug}"
+
+
+def new_share_key() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class ShareLink(models.Model):
+    """A signed, expiring link that shows one unpublished article to an outsider."""
+
+    article = models.ForeignKey(
+        Article,
+        verbose_name=_("기사"),
+        on_delete=models.CASCADE,
+        related_name="share_links",
+    )
+    key = models.CharField(
+        max_length=64, unique=True, default=new_share_key, editable=False
+    )
+    note = models.CharField(
+        _("받는 사람"),
+        max_length=200,
+        blank=True,
+        help_text=_("누구에게 보내는 링크인지 적어 두세요. 예: 법률 검토용."),
+    )
+    created_at = models.DateTimeField(_("만든 시각"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("만든 사람"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    expires_at = models.DateTimeField(_("만료 시각"))
+    revoked_at = models.DateTimeField(_("회수 시각"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("회수한 사람"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("공유 링크")
+        verbose_name_plural = _("공유 링크")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.article} · {self.note or self.created_at:%Y-%m-%d}"
+
+    def is_open_at(self, now) -> bool:
+        return self.revoked_at is None and now < self.expires_at
+
+
+class ShareLinkVisit(AppendOnlyModel):
+    """One request for a share link, answered or refused."""
+
+    class Outcome(models.TextChoices):
+        SHOWN = "shown", _("열람")
+        EXPIRED = "expired", _("만료")
+        REVOKED = "revoked", _("회수됨")
+        GONE = "gone", _("기사 삭제 조치")
+
+    link = models.ForeignKey(
+        ShareLink,
+        verbose_name=_("공유 링크"),
+        on_delete=models.CASCADE,
+        related_name="visits",
+    )
+    outcome = models.CharField(_("결과"), max_length=10, choices=Outcome)
+    created_at = models.DateTimeField(_("시각"), default=timezone.now)
+    ip_address = models.GenericIPAddressField(_("IP 주소"), null=True, blank=True)
+    user_agent = models.CharField(_("브라우저"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("공유 링크 열람 기록")
+        verbose_name_plural = _("공유 링크 열람 기록")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.link} · {self.get_outcome_display()}"

@@ -1,12 +1,17 @@
+from datetime import timedelta
 from urllib.parse import unquote
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.serializers import deserialize
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from articles.models import (
     Article,
+    ArticleRevision,
+    ArticleTransition,
     Author,
     CategorizedArticle,
     Category,
@@ -140,3 +145,46 @@ def test_author_slug_keeps_korean_and_is_not_a_login_name():
     author = make_author("홍길동")
     assert author.slug == "홍길동"
     assert unquote(author.get_absolute_url()) == "/authors/홍길동/"
+
+
+def test_article_statuses_are_the_five_of_the_workflow():
+    assert Article.Status.values == [
+        "draft",
+        "in_review",
+        "published",
+        "unpublished",
+        "taken_down",
+    ]
+
+
+def test_expiry_must_come_after_the_publish_time_in_the_database():
+    now = timezone.now()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        make_article(publish_at=now, expire_at=now)
+    make_article(publish_at=now, expire_at=now + timedelta(seconds=1))
+    make_article(publish_at=None, expire_at=now)
+
+
+def test_expiry_before_the_publish_time_is_a_form_error_not_a_crash():
+    now = timezone.now()
+    article = Article(title="기사", publish_at=now, expire_at=now - timedelta(hours=1))
+    with pytest.raises(ValidationError) as error:
+        article.full_clean()
+    assert "게재 종료 시각은 게재 시각보다 뒤여야 합니다." in str(error.value)
+
+
+@pytest.mark.parametrize("model", [ArticleRevision, ArticleTransition])
+def test_revisions_and_the_transition_log_are_append_only(model):
+    article = make_article()
+    if model is ArticleRevision:
+        row = model.objects.create(article=article, version=1, data={"title": "첫 판"})
+    else:
+        row = model.objects.create(
+            article=article, from_status="draft", to_status="in_review"
+        )
+    row.note = row.comment = "고친 기록"
+    with pytest.raises(ValueError):
+        row.save()
+    with pytest.raises(ValueError):
+        row.delete()
+    assert model.objects.count() == 1
