@@ -2,6 +2,7 @@ from django.conf import settings
 from django.shortcuts import get_object_or_404
 from django.views.generic import DetailView, ListView
 
+from .fallbacks import ArticleFallbackMixin
 from .models import Article, Author, Category
 
 
@@ -27,7 +28,7 @@ class ArticleListView(ArticleListMixin, ListView):
     template_name = "articles/article_list.html"
 
 
-class ArticleDetailView(DetailView):
+class ArticleDetailView(ArticleFallbackMixin, DetailView):
     model = Article
     context_object_name = "article"
 
