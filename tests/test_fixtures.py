@@ -1,0 +1,261 @@
+import datetime as dt
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from html.parser import HTMLParser
+from io import StringIO
+from pathlib import Path
+
+import pytest
+import yaml
+from django.conf import settings
+from django.core.management import call_command
+from django.utils import timezone
+
+from articles.models import Article, Author, Byline, CategorizedArticle, Category
+from articles.rendering import render_body
+
+pytestmark = pytest.mark.django_db
+
+FIXTURES = Path(settings.BASE_DIR) / "fixtures"
+SEED = FIXTURES / "source" / "000_11b916df22095a78.txt"
+
+
+def read_seed() -> tuple[dict, str]:
+    """The seed document's front matter and body, split without the importer."""
+    empty, front_matter, body = SEED.read_text(encoding="utf-8").split("---\n", 2)
+    assert empty == ""
+    return yaml.safe_load(front_matter), body
+
+
+def fixture_objects(model: str) -> list[dict]:
+    objects = json.loads((FIXTURES / "seed.json").read_text(encoding="utf-8"))
+    return [obj for obj in objects if obj["model"] == model]
+
+
+def row_counts() -> tuple[int, ...]:
+    models = (Article, Category, CategorizedArticle, Author, Byline)
+    return tuple(model.objects.count() for model in models)
+
+
+def load(*fixtures) -> None:
+    call_command("loaddata", *fixtures, stdout=StringIO())
+
+
+class _TextCollector(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_data(self, data):
+        self.parts.append(data)
+
+
+def visible_characters(html: str) -> int:
+    collector = _TextCollector()
+    collector.feed(html)
+    return sum(1 for char in "".join(collector.parts) if not char.isspace())
+
+
+# The seed fixture
+
+
+def test_seed_fixture_holds_the_seed_document():
+    front_matter, body = read_seed()
+
+    load("seed")
+
+    assert row_counts() == (1, 1, 1, 0, 0)
+    article = Article.objects.get()
+    assert article.document_key == SEED.name
+    assert article.title == front_matter["title"]
+    # Folded scalars (>) end with a line break; like the importer, the fixture drops it.
+    assert article.excerpt == front_matter["excerpt"].strip()
+    assert article.feature_text == front_matter["feature_text"].strip()
+    assert article.image_url == front_matter["image"]
+    assert article.body == body
+    assert article.body_format == "html"
+    assert [c.name for c in article.categories.all()] == front_matter["categories"]
+    assert Category.objects.get().slug == "news"
+    assert article.status == Article.Status.PUBLISHED
+    assert article.publish_at < timezone.now()
+
+
+def test_seed_fixture_uses_natural_keys_and_carries_no_derived_fields():
+    objects = json.loads((FIXTURES / "seed.json").read_text(encoding="utf-8"))
+
+    assert all("pk" not in obj for obj in objects)
+    (article,) = fixture_objects("articles.article")
+    assert "body_html" not in article["fields"]
+    assert "reading_minutes" not in article["fields"]
+    (through,) = fixture_objects("articles.categorizedarticle")
+    assert through["fields"] == {"content_object": [SEED.name], "tag": ["News"]}
+
+
+def test_loading_the_seed_twice_leaves_one_of_each():
+    load("seed")
+    load("seed")
+
+    assert row_counts() == (1, 1, 1, 0, 0)
+
+
+def test_seed_page_shows_the_rebuilt_body(client):
+    front_matter, body = read_seed()
+    load("seed")
+    article = Article.objects.get()
+
+    response = client.get(f"/articles/{article.slug}/")
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert front_matter["title"] in page
+    assert "러시아 대통령 푸틴의 북한 방문의 역사적의미</h2>" in page
+    assert article.body_html == render_body(body, "html")
+    expected_minutes = max(1, round(visible_characters(body) / 500))
+    assert article.reading_minutes == expected_minutes
+
+
+def manage(*args: str, database: Path) -> subprocess.CompletedProcess:
+    """Run `manage.py` for real, on a database file of its own."""
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=settings.BASE_DIR,
+        env={**os.environ, "DATABASE_URL": f"sqlite:///{database}"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_manage_py_loads_the_seed_twice_into_a_freshly_migrated_database(tmp_path):
+    database = tmp_path / "fresh.sqlite3"
+    migrated = manage("migrate", "--no-input", database=database)
+    assert migrated.returncode == 0, migrated.stderr
+
+    for _ in range(2):
+        loaded = manage("loaddata", "seed", database=database)
+        assert loaded.returncode == 0, loaded.stderr
+        assert "Installed 3 object(s) from 1 fixture(s)" in loaded.stdout
+
+    with sqlite3.connect(database) as db:
+        tables = [
+            "articles_article",
+            "articles_category",
+            "articles_categorizedarticle",
+        ]
+        counts = [db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables]
+        (body_html,) = db.execute("SELECT body_html FROM articles_article").fetchone()
+    assert counts == [1, 1, 1]
+    assert "<h2>러시아 대통령 푸틴의 북한 방문의 역사적의미</h2>" in body_html
+
+
+def test_importing_the_seed_after_loaddata_updates_the_loaded_article():
+    load("seed")
+    loaded = Article.objects.get()
+    out = StringIO()
+
+    call_command("import_posts", str(SEED), stdout=out)
+
+    assert "0 created, 1 updated" in out.getvalue()
+    assert row_counts() == (1, 1, 1, 0, 0)
+    article = Article.objects.get()
+    assert article.pk == loaded.pk
+    assert article.publish_at == loaded.publish_at
+
+
+def test_fixture_and_importer_agree_on_every_field_but_the_publish_time():
+    (fixture_article,) = fixture_objects("articles.article")
+    (fixture_category,) = fixture_objects("articles.category")
+    (fixture_through,) = fixture_objects("articles.categorizedarticle")
+
+    call_command("import_posts", str(SEED), stdout=StringIO())
+
+    article = Article.objects.get()
+    times = {"publish_at", "created_at", "updated_at"}
+    for name, value in fixture_article["fields"].items():
+        if name not in times:
+            assert getattr(article, name) == value, name
+    category = article.categories.get()
+    assert category.name == fixture_through["fields"]["tag"][0]
+    for name, value in fixture_category["fields"].items():
+        assert getattr(category, name) == value, name
+
+
+# Hostile fixtures
+
+
+def write_fixture(path: Path, article_fields: dict) -> Path:
+    when = "2024-06-17T09:00:00Z"
+    fields = {
+        "document_key": "hostile-1",
+        "title": "<script>alert(3)</script> 보안 점검 기사",
+        "slug": "보안-점검-기사",
+        "body_format": "html",
+        "status": "published",
+        "publish_at": when,
+        "created_at": when,
+        "updated_at": when,
+        **article_fields,
+    }
+    objects = [
+        {"model": "articles.category", "fields": {"name": "보안", "slug": "보안"}},
+        {"model": "articles.article", "fields": fields},
+        {
+            "model": "articles.categorizedarticle",
+            "fields": {"content_object": ["hostile-1"], "tag": ["보안"]},
+        },
+    ]
+    path.write_text(json.dumps(objects, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def test_hostile_fixture_never_reaches_the_page_unsanitised(client, tmp_path):
+    fixture = write_fixture(
+        tmp_path / "hostile.json",
+        {
+            "body": (
+                "<p>점검 본문입니다.</p><script>alert(1)</script>"
+                "<img src=x onerror=alert(1)>"
+            ),
+            "body_html": "<script>alert(2)</script><p onclick=alert(2)>미리 만든</p>",
+            "reading_minutes": 999,
+        },
+    )
+
+    load(str(fixture))
+
+    response = client.get("/articles/보안-점검-기사/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "점검 본문입니다." in page
+    assert "&lt;script&gt;alert(3)&lt;/script&gt; 보안 점검 기사" in page
+    assert "<script>alert" not in page
+    assert "onerror" not in page
+    assert "onclick" not in page
+    assert "alert(1)" not in page
+    assert "alert(2)" not in page
+    assert "미리 만든" not in page
+    assert Article.objects.get().reading_minutes == 1
+
+
+def test_fixture_reading_time_is_rebuilt_from_the_body(tmp_path):
+    body = "<p>" + "가" * 3000 + "</p>"  # 3000 characters at 500 a minute
+    fixture = write_fixture(
+        tmp_path / "long.json", {"body": body, "reading_minutes": 1, "body_html": ""}
+    )
+
+    load(str(fixture))
+
+    article = Article.objects.get()
+    assert article.reading_minutes == 6
+    assert article.body_html == body
+
+
+def test_seed_fixture_publish_time_is_fixed_in_the_past():
+    load("seed")
+
+    assert Article.objects.get().publish_at == dt.datetime(
+        2024, 6, 17, 9, tzinfo=dt.UTC
+    )
