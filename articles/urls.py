@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import preview_views, views
 
 app_name = "articles"
 
@@ -10,4 +10,5 @@ urlpatterns = [
     path("articles/<str:slug>/", views.ArticleDetailView.as_view(), name="detail"),
     path("categories/<str:slug>/", views.CategoryDetailView.as_view(), name="category"),
     path("authors/<str:slug>/", views.AuthorDetailView.as_view(), name="author"),
+    path("share/<str:token>/", preview_views.share_link_view, name="share"),
 ]

@@ -1,0 +1,61 @@
+"""Previews: an unpublished article exactly as its public page will show it.
+
+Staff previews are admin views (see ArticleAdmin.preview_view); share links are
+public views for people without an account. Both render the public article
+template with the public view's own context, plus a banner, and tell every cache
+and search engine to keep out.
+"""
+
+from django.http import Http404
+from django.shortcuts import render
+from django.utils import timezone
+
+from . import previews
+from .models import Article
+from .views import ArticleDetailView
+
+
+def private(response):
+    """Keep a response out of shared caches, browsers' stores and search engines."""
+    response["Cache-Control"] = "private, no-store"
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+def render_preview(request, article: Article, *, banner: dict):
+    """The public article page for `article`, whatever its status, with a banner."""
+    view = ArticleDetailView()
+    view.setup(request, slug=article.slug)
+    view.object = article
+    context = view.get_context_data(object=article)
+    context.update(is_preview=True, preview_banner=banner)
+    return private(render(request, view.get_template_names(), context))
+
+
+def share_link_view(request, token):
+    link = previews.resolve(token)
+    if link is None:
+        raise Http404("공유 링크가 없습니다.")
+    now = timezone.now()
+    result = previews.outcome(link, now=now)
+    previews.record_visit(
+        link,
+        result,
+        ip_address=request.META.get("REMOTE_ADDR"),
+        user_agent=request.headers.get("user-agent", ""),
+    )
+    if result != previews.Outcome.SHOWN:
+        response = render(
+            request,
+            "articles/share_link_gone.html",
+            {"reason": result, "link": link},
+            status=410,
+        )
+        return private(response)
+    article = Article.objects.for_listing().get(pk=link.article_id)
+    banner = {
+        "kind": "share",
+        "status": article.get_status_display(),
+        "expires_at": link.expires_at,
+    }
+    return render_preview(request, article, banner=banner)
