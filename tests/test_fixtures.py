@@ -173,7 +173,7 @@ def test_fixture_and_importer_agree_on_every_field_but_the_publish_time():
     call_command("import_posts", str(SEED), stdout=StringIO())
 
     article = Article.objects.get()
-    times = {"publish_at", "created_at", "updated_at"}
+    times = {"publish_at", "first_published_at", "created_at", "updated_at"}
     for name, value in fixture_article["fields"].items():
         if name not in times:
             assert getattr(article, name) == value, name

@@ -14,8 +14,17 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from articles import workflow
 from articles.management.commands import import_posts
-from articles.models import Article, Author, Byline, CategorizedArticle, Category
+from articles.models import (
+    Article,
+    ArticleRevision,
+    ArticleTransition,
+    Author,
+    Byline,
+    CategorizedArticle,
+    Category,
+)
 from tests.factories import make_article
 
 pytestmark = pytest.mark.django_db
@@ -55,7 +64,15 @@ def database_state() -> dict:
     """Row counts and the article columns an import writes."""
     state = {
         model.__name__: model.objects.count()
-        for model in (Article, Category, CategorizedArticle, Author, Byline)
+        for model in (
+            Article,
+            Category,
+            CategorizedArticle,
+            Author,
+            Byline,
+            ArticleRevision,
+            ArticleTransition,
+        )
     }
     state["articles"] = list(
         Article.objects.order_by("pk").values_list(
@@ -427,6 +444,60 @@ def test_unpublished_document_imports_as_a_draft_readers_cannot_see(tmp_path, cl
     write_document(path, "title: 아직 쓰는 기사\ndate: 2024-01-01\npublished: true\n")
     run_import(path)
     assert client.get(article.get_absolute_url()).status_code == 200
+
+
+def test_published_import_goes_through_the_workflow_and_leaves_a_record(tmp_path):
+    path = write_document(tmp_path / "a.html", "title: 기사\ndate: 2024-06-18 10:00\n")
+
+    run_import(path)
+
+    article = Article.objects.get()
+    assert article.first_published_at == dt.datetime(2024, 6, 18, 10, tzinfo=SEOUL)
+    transition = ArticleTransition.objects.get(article=article)
+    assert (transition.from_status, transition.to_status) == ("draft", "published")
+    assert transition.created_by_name == "시스템"
+    assert "가져오기" in ArticleRevision.objects.filter(article=article).values_list(
+        "note", flat=True
+    )
+
+
+def test_reimport_as_unpublished_withdraws_a_published_article(tmp_path, client):
+    path = write_document(tmp_path / "a.html", "title: 기사\ndate: 2024-06-18\n")
+    run_import(path)
+    write_document(path, "title: 기사\ndate: 2024-06-18\npublished: false\n")
+
+    run_import(path)
+
+    article = Article.objects.get()
+    assert article.status == Article.Status.UNPUBLISHED
+    assert client.get(f"/articles/{article.slug}/").status_code == 404
+
+
+def test_reimport_does_not_undo_a_takedown(tmp_path):
+    path = write_document(tmp_path / "a.html", "title: 기사\ndate: 2024-06-18\n")
+    run_import(path)
+    workflow.take_down(
+        Article.objects.get(), by=workflow.SYSTEM, notice="법원 결정에 따라 삭제"
+    )
+
+    run_import(path)
+
+    assert Article.objects.get().status == Article.Status.TAKEN_DOWN
+
+
+def test_document_the_workflow_cannot_publish_refuses_the_run(tmp_path):
+    path = write_document(
+        tmp_path / "a.html", "title: 기사\ndate: 2024-01-01\npublished: false\n"
+    )
+    run_import(path)
+    Article.objects.update(expire_at=dt.datetime(2024, 2, 1, tzinfo=SEOUL))
+    write_document(path, "title: 고친 기사\ndate: 2024-01-01\n")
+    before = database_state()
+
+    with pytest.raises(CommandError, match=f"{path}: 게재 종료 시각이 이미 지났습니다"):
+        run_import(path)
+
+    assert database_state() == before
 
 
 # Other front matter

@@ -37,8 +37,6 @@ from .writing import (
     import_document,
     import_documents,
     import_paths,
-    set_status,
-    unique_slug,
 )
 
 __all__ = [
@@ -58,7 +56,5 @@ __all__ = [
     "parse_document",
     "read_document",
     "read_documents",
-    "set_status",
     "split_front_matter",
-    "unique_slug",
 ]

@@ -1,4 +1,10 @@
-"""Create or update articles from checked documents, all in one transaction."""
+"""Create or update articles from checked documents, all in one transaction.
+
+Saves and status changes go through the publishing workflow, acting as the
+system: each import leaves a revision, and a published document is published
+with a transition like any other, without undoing an editor's unpublish or
+takedown.
+"""
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
@@ -8,9 +14,10 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 
+from .. import workflow
 from ..models import Article, Author, Byline
 from ..text import unicode_slug
-from .documents import TEXT_KEYS, Document, read_documents
+from .documents import TEXT_KEYS, Document, DocumentError, ImportRefused, read_documents
 
 
 @dataclass
@@ -19,33 +26,13 @@ class ImportResult:
     updated: list[Article] = field(default_factory=list)
 
 
-def set_status(article: Article, *, published: bool) -> None:
-    """Set the imported article's status.
-
-    The only status assignment in this module, so it can be pointed at the
-    publishing workflow when that arrives.
-    """
-    article.status = Article.Status.PUBLISHED if published else Article.Status.DRAFT
-
-
-def unique_slug(base: str) -> str:
-    """`base`, or `base-2`, `base-3` ... whichever no article uses yet."""
-    slug, n = base, 1
-    while Article.objects.filter(slug=slug).exists():
-        n += 1
-        suffix = f"-{n}"
-        slug = base[: 200 - len(suffix)].rstrip("-") + suffix
-    return slug
-
-
 def import_document(document: Document, *, now: dt.datetime) -> tuple[Article, bool]:
     """Create or update the article for `document`; True when it was created."""
     article = Article.objects.filter(document_key=document.key).first()
     created = article is None
     if created:
         article = Article(document_key=document.key)
-        base = document.slug or unicode_slug(document.title)
-        article.slug = unique_slug(base or unicode_slug(document.key) or "article")
+        article.slug = workflow.unique_slug(document.slug or document.title)
     for name in TEXT_KEYS:
         setattr(article, name, getattr(document, name))
     article.body = document.body
@@ -54,10 +41,14 @@ def import_document(document: Document, *, now: dt.datetime) -> tuple[Article, b
     article.front_matter = document.extra
     if article.publish_at is None:
         article.publish_at = document.publish_at or now
-    set_status(article, published=document.published)
-    article.save()
+    workflow.save_article(article, by=workflow.SYSTEM, snapshot=False)
     article.categories.set(list(document.categories))
     _set_bylines(article, document.authors)
+    workflow.record_revision(article, by=workflow.SYSTEM, note="가져오기")
+    try:
+        workflow.apply_imported_status(article, published=document.published)
+    except workflow.TransitionError as exc:
+        raise ImportRefused([DocumentError(document.path, str(exc))]) from None
     return article, created
 
 
