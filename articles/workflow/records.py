@@ -1,0 +1,38 @@
+"""What every workflow write shares: the row lock, the actor, the revision."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from .. import revisions
+from ..models import Article, ArticleRevision
+
+
+def actor(by) -> dict:
+    return {
+        "created_by": by if getattr(by, "pk", None) else None,
+        "created_by_name": by.get_username(),
+    }
+
+
+def locked(article: Article) -> Article:
+    """Re-read the row under a lock, so a decision rests on the stored state."""
+    return Article.objects.select_for_update().get(pk=article.pk)
+
+
+def shown_time(value: datetime) -> str:
+    return date_format(timezone.localtime(value), "Y-m-d H:i")
+
+
+def record_revision(article: Article, *, by, note: str = "") -> ArticleRevision:
+    """Keep every editable field of `article`, as stored now."""
+    return ArticleRevision.objects.create(
+        article=article,
+        version=article.version,
+        data=revisions.snapshot(article),
+        note=note,
+        **actor(by),
+    )

@@ -1,0 +1,208 @@
+"""Who may take which step with which article: the state machine's rules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..models import Article
+
+Status = Article.Status
+
+ALLOWED: dict[str, set[str]] = {
+    Status.DRAFT: {Status.IN_REVIEW, Status.PUBLISHED},  # -> published: Editors only
+    Status.IN_REVIEW: {Status.DRAFT, Status.PUBLISHED},
+    Status.PUBLISHED: {Status.UNPUBLISHED, Status.TAKEN_DOWN},
+    Status.UNPUBLISHED: {Status.DRAFT, Status.PUBLISHED},
+    Status.TAKEN_DOWN: set(),
+}
+
+PUBLISH = "articles.publish_article"
+TAKE_DOWN = "articles.take_down_article"
+EDIT_ANY = "articles.edit_any_article"
+ADD = "articles.add_article"
+CHANGE = "articles.change_article"
+VIEW = "articles.view_article"
+ADD_CORRECTION = "articles.add_correction"
+
+# Fields a plain save may change only with the named permission. A Reporter's form
+# leaves them out; this is the second line, for any other caller.
+PROTECTED_FIELDS = {
+    "slug": EDIT_ANY,
+    "owner_id": EDIT_ANY,
+    "publish_at": PUBLISH,
+    "expire_at": PUBLISH,
+}
+# Written by the steps below only: a save never carries them in from a form.
+WORKFLOW_FIELDS = (
+    "status",
+    "first_published_at",
+    "last_public_change_at",
+    "takedown_notice",
+    "taken_down_at",
+)
+
+
+class TransitionError(Exception):
+    """The article cannot take this step in its current state."""
+
+
+class StaleVersion(Exception):
+    """Someone saved the article after this edit began."""
+
+    def __init__(self, current: int):
+        super().__init__(f"The article is at version {current} now.")
+        self.current = current
+
+
+class _System:
+    """The command line (importer, management commands): allowed every step."""
+
+    pk = None
+    is_active = True
+    is_superuser = True
+    is_authenticated = True
+
+    def has_perm(self, perm: str, obj=None) -> bool:
+        return True
+
+    def get_username(self) -> str:
+        return "시스템"
+
+    def __str__(self) -> str:
+        return "시스템"
+
+
+SYSTEM = _System()
+
+
+@dataclass(frozen=True)
+class Transition:
+    name: str
+    label: str
+    sources: frozenset[str]
+    target: str
+    # None: whoever may edit the article (its Reporter while it is a draft).
+    permission: str | None
+    # "comment" or "notice": text the step cannot do without.
+    needs: str = ""
+
+
+TRANSITIONS: dict[str, Transition] = {
+    t.name: t
+    for t in (
+        Transition(
+            name="submit",
+            label="검토 요청",
+            sources=frozenset({Status.DRAFT}),
+            target=Status.IN_REVIEW,
+            permission=None,
+        ),
+        Transition(
+            name="send_back",
+            label="반려",
+            sources=frozenset({Status.IN_REVIEW}),
+            target=Status.DRAFT,
+            permission=PUBLISH,
+            needs="comment",
+        ),
+        Transition(
+            name="publish",
+            label="게재",
+            sources=frozenset({Status.DRAFT, Status.IN_REVIEW, Status.UNPUBLISHED}),
+            target=Status.PUBLISHED,
+            permission=PUBLISH,
+        ),
+        Transition(
+            name="unpublish",
+            label="게재 취소",
+            sources=frozenset({Status.PUBLISHED}),
+            target=Status.UNPUBLISHED,
+            permission=PUBLISH,
+        ),
+        Transition(
+            name="reopen",
+            label="초안으로 되돌리기",
+            sources=frozenset({Status.UNPUBLISHED}),
+            target=Status.DRAFT,
+            permission=PUBLISH,
+        ),
+        Transition(
+            name="take_down",
+            label="삭제 조치",
+            sources=frozenset({Status.PUBLISHED}),
+            target=Status.TAKEN_DOWN,
+            permission=TAKE_DOWN,
+            needs="notice",
+        ),
+    )
+}
+
+
+# Who may do what ------------------------------------------------------------------
+
+
+def can_view(user, article: Article) -> bool:
+    """Editors see every article; a Reporter sees the ones they own."""
+    if user.has_perm(EDIT_ANY):
+        return True
+    return (
+        user.pk is not None
+        and article.owner_id == user.pk
+        and (user.has_perm(VIEW) or user.has_perm(CHANGE))
+    )
+
+
+def can_edit(user, article: Article) -> bool:
+    """Editors edit any article; a Reporter edits their own while it is a draft."""
+    if article.pk is None:
+        return user.has_perm(ADD)
+    if article.status == Status.TAKEN_DOWN:
+        return user.is_superuser
+    if user.has_perm(EDIT_ANY):
+        return True
+    return (
+        user.has_perm(CHANGE)
+        and user.pk is not None
+        and article.owner_id == user.pk
+        and article.status == Status.DRAFT
+    )
+
+
+def was_published(article: Article) -> bool:
+    return (
+        article.first_published_at is not None
+        or article.status in {Status.PUBLISHED, Status.UNPUBLISHED, Status.TAKEN_DOWN}
+        or (
+            article.pk is not None
+            and article.transitions.filter(to_status=Status.PUBLISHED).exists()
+        )
+    )
+
+
+def can_delete(user, article: Article) -> bool:
+    """Only superusers delete, and only articles that were never published."""
+    return user.is_superuser and not was_published(article)
+
+
+def visible_articles(user):
+    """The articles `user` may see in the admin: all for Editors, else their own."""
+    if user.has_perm(EDIT_ANY):
+        return Article.objects.all()
+    if user.pk is None:
+        return Article.objects.none()
+    return Article.objects.owned_by(user)
+
+
+def may(user, transition: Transition, article: Article) -> bool:
+    if transition.permission is None:
+        return can_edit(user, article)
+    return user.has_perm(transition.permission) and can_view(user, article)
+
+
+def available_transitions(article: Article, user) -> list[Transition]:
+    """The steps `user` may take with `article` as it stands."""
+    return [
+        t
+        for t in TRANSITIONS.values()
+        if article.status in t.sources and may(user, t, article)
+    ]
