@@ -1,321 +1,31 @@
-"""The editors' admin: articles with their workflow, revisions, previews, schedule.
+"""The article admin's own pages and what the change form shows of the workflow.
 
-Every status change, save and restore goes through workflow.py; this module turns
-admin requests into those calls and shows each person what workflow allows them.
-Object rights live in get_queryset, the has_*_permission methods and every extra
-view below, so a Reporter reaches only their own articles wherever they look.
+Steps, preview, revisions, corrections, share links and the schedule. Every view
+finds the article through the admin's queryset and checks the same object rights
+as the change form, so nothing here reaches an article its user may not see.
 """
 
 from datetime import datetime, time, timedelta
 
-from django.contrib import admin, messages
+from django.contrib import messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
 
-from . import previews, revisions, workflow
-from .forms import (
-    STEP_FORMS,
-    ArticleAdminForm,
-    CommentForm,
-    CorrectionForm,
-    ShareLinkForm,
-)
-from .models import (
-    Article,
-    ArticleRevision,
-    Author,
-    Byline,
-    Category,
-    Correction,
-)
-from .preview_views import render_preview
-from .text import nfc
+from .. import previews, revisions, workflow
+from ..forms import STEP_FORMS, CommentForm, CorrectionForm, ShareLinkForm
+from ..models import Article, ArticleRevision
+from ..preview_views import render_preview
 
 Status = Article.Status
 
 
-class ProgressFilter(admin.SimpleListFilter):
-    title = "진행 상황"
-    parameter_name = "progress"
-
-    def lookups(self, request, model_admin):
-        return [
-            ("review", "검토 대기"),
-            ("scheduled", "게재 예약"),
-            ("live", "게재 중"),
-            ("expired", "게재 종료됨"),
-        ]
-
-    def queryset(self, request, queryset):
-        now = timezone.now()
-        match self.value():
-            case "review":
-                return queryset.waiting_for_review()
-            case "scheduled":
-                return queryset.scheduled(now)
-            case "live":
-                return queryset.live(now)
-            case "expired":
-                return queryset.filter(status=Status.PUBLISHED, expire_at__lte=now)
-        return queryset
-
-
-class MineFilter(admin.SimpleListFilter):
-    title = "담당"
-    parameter_name = "mine"
-
-    def lookups(self, request, model_admin):
-        return [("yes", "내 기사")]
-
-    def queryset(self, request, queryset):
-        if self.value() == "yes":
-            return queryset.owned_by(request.user)
-        return queryset
-
-
-class BylineInline(admin.TabularInline):
-    model = Byline
-    extra = 0
-    autocomplete_fields = ["author"]
-    fields = ["author", "position"]
-    verbose_name = "바이라인"
-    verbose_name_plural = "바이라인(기사에 보이는 기자 이름, 순서대로)"
-
-    def _editable(self, request, obj):
-        return obj is None or workflow.can_edit(request.user, obj)
-
-    def has_add_permission(self, request, obj=None):
-        return super().has_add_permission(request, obj) and self._editable(request, obj)
-
-    def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and self._editable(
-            request, obj
-        )
-
-    def has_delete_permission(self, request, obj=None):
-        return super().has_delete_permission(request, obj) and self._editable(
-            request, obj
-        )
-
-
-class CorrectionInline(admin.TabularInline):
-    """The ledger, read-only here: entries are added through workflow."""
-
-    model = Correction
-    extra = 0
-    fields = ["created_at", "kind", "text", "created_by"]
-    readonly_fields = fields
-    can_delete = False
-    verbose_name_plural = "정정·반론 기록"
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(Article)
-class ArticleAdmin(admin.ModelAdmin):
-    form = ArticleAdminForm
-    list_display = [
-        "title",
-        "status_label",
-        "schedule",
-        "byline_names",
-        "owner",
-        "category_names",
-        "updated_at",
-    ]
-    list_filter = [ProgressFilter, "status", MineFilter, "categories"]
-    list_select_related = ["owner"]
-    show_facets = admin.ShowFacets.ALWAYS
-    search_fields = ["title", "slug", "excerpt", "authors__name"]
-    search_help_text = "제목, 슬러그, 요약, 기자 이름으로 찾습니다."
-    date_hierarchy = "publish_at"
-    prepopulated_fields = {"slug": ["title"]}
-    inlines = [BylineInline, CorrectionInline]
-    actions = ["submit_selected", "publish_selected", "unpublish_selected"]
-    fieldsets = [
-        (None, {"fields": ["title", "slug", "excerpt", "feature_text"]}),
-        ("본문", {"fields": ["body_format", "body"]}),
-        (
-            "대표 이미지",
-            {
-                "fields": [
-                    "image",
-                    "image_thumbnail",
-                    "image_url",
-                    "image_alt",
-                    "image_caption",
-                    "image_credit",
-                ]
-            },
-        ),
-        ("분류", {"fields": ["categories"]}),
-        (
-            "게재 일정",
-            {
-                "classes": ["collapse"],
-                "fields": ["publish_at", "expire_at"],
-                "description": "상태는 위의 진행 단추로만 바뀝니다. 게재된 기사의 "
-                "게재 시각이 미래면 그때 저절로 공개되고, 종료 시각이 되면 "
-                "저절로 내려갑니다.",
-            },
-        ),
-        ("관리", {"fields": ["status", "owner"]}),
-    ]
-
-    class Media:
-        css = {"all": ["articles/admin/workflow.css"]}
-
-    # Who sees and changes what ----------------------------------------------------
-
-    def get_queryset(self, request):
-        queryset = workflow.visible_articles(request.user)
-        return queryset.prefetch_related(
-            "categories",
-            Prefetch("bylines", queryset=Byline.objects.select_related("author")),
-        )
-
-    def has_view_permission(self, request, obj=None):
-        allowed = super().has_view_permission(request, obj)
-        return allowed and (obj is None or workflow.can_view(request.user, obj))
-
-    def has_change_permission(self, request, obj=None):
-        allowed = super().has_change_permission(request, obj)
-        return allowed and (obj is None or workflow.can_edit(request.user, obj))
-
-    def has_delete_permission(self, request, obj=None):
-        if obj is None:
-            return request.user.is_superuser
-        return workflow.can_delete(request.user, obj)
-
-    def has_publish_permission(self, request):
-        return request.user.has_perm(workflow.PUBLISH)
-
-    def get_readonly_fields(self, request, obj=None):
-        fields = ["status", "image_thumbnail"]
-        if not request.user.has_perm(workflow.EDIT_ANY):
-            fields += ["slug", "owner"]
-        if not request.user.has_perm(workflow.PUBLISH):
-            fields += ["publish_at", "expire_at"]
-        return fields
-
-    def get_prepopulated_fields(self, request, obj=None):
-        if "slug" in self.get_readonly_fields(request, obj):
-            return {}
-        return super().get_prepopulated_fields(request, obj)
-
-    def get_actions(self, request, action_location=admin.ActionLocation.CHANGE_LIST):
-        actions = super().get_actions(request, action_location=action_location)
-        # Bulk deletion would skip the never-published rule: delete one by one.
-        actions.pop("delete_selected", None)
-        return actions
-
-    def get_search_results(self, request, queryset, search_term):
-        # A Mac types Hangul decomposed; stored text is composed.
-        return super().get_search_results(request, queryset, nfc(search_term))
-
-    # Saving --------------------------------------------------------------------
-
-    def save_model(self, request, obj, form, change):
-        workflow.save_article(
-            obj,
-            by=request.user,
-            expected_version=form.cleaned_data.get("seen_version") if change else None,
-            snapshot=False,
-        )
-
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        workflow.record_revision(
-            form.instance, by=request.user, note="저장" if change else "작성"
-        )
-
-    def delete_model(self, request, obj):
-        workflow.delete_article(obj, by=request.user)
-
-    # Change list columns ---------------------------------------------------------
-
-    @admin.display(description="상태", ordering="status")
-    def status_label(self, obj):
-        if obj.is_scheduled:
-            return "게재 예약"
-        if obj.is_expired:
-            return "게재 종료됨"
-        return obj.get_status_display()
-
-    @admin.display(description="게재 시각", ordering="publish_at")
-    def schedule(self, obj):
-        parts = []
-        if obj.publish_at:
-            prefix = "예약 " if obj.is_scheduled else ""
-            parts.append(prefix + _when(obj.publish_at))
-        if obj.expire_at:
-            parts.append(f"종료 {_when(obj.expire_at)}")
-        return " / ".join(parts) or "—"
-
-    @admin.display(description="바이라인")
-    def byline_names(self, obj):
-        return ", ".join(b.author.name for b in obj.bylines.all()) or "—"
-
-    @admin.display(description="카테고리")
-    def category_names(self, obj):
-        return ", ".join(c.name for c in obj.categories.all()) or "—"
-
-    @admin.display(description="이미지 미리 보기")
-    def image_thumbnail(self, obj):
-        src = obj.image_src if obj else ""
-        if not src:
-            return "—"
-        width = min(obj.image_width or 240, 240)
-        return format_html(
-            '<img class="article-thumbnail" src="{}" alt="{}" width="{}">',
-            src,
-            obj.image_alt,
-            width,
-        )
-
-    # Bulk actions: each article still goes through workflow on its own ---------
-
-    def _bulk(self, request, queryset, step):
-        transition = workflow.TRANSITIONS[step]
-        done = 0
-        for article in queryset:
-            try:
-                workflow.perform(article, step, by=request.user)
-            except (workflow.TransitionError, PermissionDenied) as error:
-                messages.error(request, f"‘{article.title}’: {error}")
-            else:
-                done += 1
-                self.log_change(request, article, transition.label)
-        if done:
-            messages.success(request, f"{done}건을 ‘{transition.label}’ 처리했습니다.")
-
-    @admin.action(description="선택한 기사 검토 요청", permissions=["change"])
-    def submit_selected(self, request, queryset):
-        self._bulk(request, queryset, "submit")
-
-    @admin.action(description="선택한 기사 지금 게재", permissions=["publish"])
-    def publish_selected(self, request, queryset):
-        self._bulk(request, queryset, "publish")
-
-    @admin.action(description="선택한 기사 게재 취소", permissions=["publish"])
-    def unpublish_selected(self, request, queryset):
-        self._bulk(request, queryset, "unpublish")
-
-    # Extra views ---------------------------------------------------------------
+class ArticlePagesMixin:
+    """The extra views of ArticleAdmin."""
 
     def get_urls(self):
         def wrap(view):
@@ -665,21 +375,3 @@ class ArticleAdmin(admin.ModelAdmin):
             start=start,
             end=end - timedelta(days=1),
         )
-
-
-def _when(value) -> str:
-    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
-
-
-@admin.register(Author)
-class AuthorAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "user"]
-    search_fields = ["name", "slug"]
-    prepopulated_fields = {"slug": ["name"]}
-
-
-@admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug"]
-    search_fields = ["name", "slug"]
-    prepopulated_fields = {"slug": ["name"]}
