@@ -3,6 +3,8 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic.base import RedirectView
 
+from articles import feeds, sitemaps
+
 admin.site.site_header = "뉴스룸 편집국"
 admin.site.site_title = "뉴스룸 편집국"
 admin.site.index_title = "편집"
@@ -13,6 +15,21 @@ urlpatterns = [
         "favicon.ico",
         RedirectView.as_view(url=f"{settings.STATIC_URL}img/favicon.svg"),
     ),
+    path("feeds/rss/", feeds.LatestArticlesFeed(), name="feed-rss"),
+    path("feeds/atom/", feeds.LatestArticlesAtomFeed(), name="feed-atom"),
+    path(
+        "categories/<str:slug>/feed/rss/",
+        feeds.CategoryFeed(),
+        name="category-feed-rss",
+    ),
+    path(
+        "categories/<str:slug>/feed/atom/",
+        feeds.CategoryAtomFeed(),
+        name="category-feed-atom",
+    ),
+    path("sitemap.xml", sitemaps.index, name="sitemap-index"),
+    path("sitemap-<str:section>.xml", sitemaps.section, name="sitemap"),
+    path("robots.txt", sitemaps.robots_txt, name="robots"),
     path("", include("articles.urls")),
 ]
 
