@@ -1,4 +1,5 @@
-"""Template helpers for the public pages: Korean dates, navigation, page links."""
+"""Template helpers for the public pages: Korean dates, navigation, page links,
+and the metadata search engines and link previews read."""
 
 from datetime import date, datetime
 
@@ -7,6 +8,7 @@ from django.conf import settings
 from django.db.models import Count
 from django.utils import timezone
 
+from .. import seo
 from ..models import Article, Category
 
 register = template.Library()
@@ -68,3 +70,30 @@ def category_nav(current=None) -> dict:
         .order_by("-live_articles", "name")[:NAV_CATEGORY_LIMIT]
     )
     return {"categories": categories, "current": current}
+
+
+@register.inclusion_tag("articles/includes/article_meta.html")
+def article_meta(article) -> dict:
+    """An article page's description, canonical link, Open Graph and Twitter card."""
+    return {"meta": seo.article_metadata(article)}
+
+
+@register.inclusion_tag("articles/includes/listing_meta.html", takes_context=True)
+def listing_meta(context, subject=None) -> dict:
+    """Canonical link and basic Open Graph for the front, category and author pages."""
+    page_obj = context.get("page_obj")
+    page_number = page_obj.number if page_obj else 1
+    return {"meta": seo.listing_metadata(subject, page_number=page_number)}
+
+
+@register.filter
+def news_article(article) -> dict:
+    """schema.org NewsArticle data for `article`, for the json_ld tag."""
+    return seo.news_article(article)
+
+
+@register.simple_tag
+def json_ld(data):
+    """Structured data as <script type="application/ld+json">, with <, > and &
+    escaped so that no value can close the element."""
+    return seo.json_ld_script(data)
