@@ -32,8 +32,8 @@ class FeaturedImageField(forms.ImageField):
     default_error_messages = {
         "too_big": "파일이 너무 큽니다(%(size)s). 10MB 이하의 이미지만 올릴 수 "
         "있습니다.",
-        "too_many_pixels": "이미지가 너무 큽니다(%(width)s×%(height)s 화소). "
-        "4,000만 화소 이하로 줄여서 올리세요.",
+        "too_many_pixels": "이미지가 너무 큽니다%(size)s. 4,000만 화소 이하로 "
+        "줄여서 올리세요.",
         "wrong_format": "JPEG, PNG, WebP, GIF 이미지만 올릴 수 있습니다. 이 파일은 "
         "이미지가 아니거나 다른 형식입니다.",
         "broken": "이미지 파일이 깨져 있어 열 수 없습니다. 원본 파일을 다시 "
@@ -95,10 +95,11 @@ class FeaturedImageField(forms.ImageField):
         except ValidationError:
             raise
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+            # Pillow refuses to open it at all: far beyond our own limit.
             raise ValidationError(
                 self.error_messages["too_many_pixels"],
                 code="too_many_pixels",
-                params={"width": "?", "height": "?"},
+                params={"size": ""},
             ) from None
         except UnidentifiedImageError:
             raise ValidationError(
@@ -113,10 +114,12 @@ class FeaturedImageField(forms.ImageField):
 
     def _check_pixels(self, width: int, height: int, *, frames: int = 1) -> None:
         if width * height * frames > MAX_IMAGE_PIXELS:
+            size = f"({width:,}×{height:,} 화소"
+            size += f", {frames}장면)" if frames > 1 else ")"
             raise ValidationError(
                 self.error_messages["too_many_pixels"],
                 code="too_many_pixels",
-                params={"width": f"{width:,}", "height": f"{height:,}"},
+                params={"size": size},
             )
 
 

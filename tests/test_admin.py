@@ -1,10 +1,13 @@
 """The admin over HTTP, as each role: what they see, what they may do, what is kept."""
 
 import re
-from datetime import timedelta
+import struct
+import zlib
+from datetime import UTC, datetime, time, timedelta
 from io import BytesIO
 
 import pytest
+import time_machine
 from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.forms import MultiWidget
@@ -13,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
-from articles import workflow
+from articles import previews, workflow
 from articles.models import Article, Correction
 from tests.factories import make_article, make_author
 from tests.people import make_staff
@@ -250,6 +253,7 @@ def test_reporter_sees_their_submitted_article_read_only(client, reporter):
         "preview",
         "share_links",
         "correction_add",
+        "delete",
         ("transition", "submit"),
     ],
 )
@@ -257,7 +261,7 @@ def test_reporter_reaches_nothing_of_someone_elses_article(client, reporter, vie
     article = draft_of(make_staff("Reporter"))
     name, *args = view if isinstance(view, tuple) else (view,)
     response = as_user(client, reporter).get(admin_url(name, article, *args))
-    assert response.status_code in (302, 404)
+    assert response.status_code in (302, 403, 404)
     assert article.title not in page(response)
 
 
@@ -386,6 +390,23 @@ def test_editor_schedules_an_article_from_the_admin(client, editor):
     assert client.get(article.get_absolute_url()).status_code == 404
 
 
+def test_a_time_typed_in_seoul_goes_live_at_that_moment_in_seoul(client, editor):
+    article = make_article(status=Status.IN_REVIEW, publish_at=None)
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    as_user(client, editor).post(
+        admin_url("transition", article, "publish"),
+        {"at_0": f"{tomorrow:%Y-%m-%d}", "at_1": "09:00:00"},
+    )
+    client.logout()
+    nine_in_seoul = datetime.combine(tomorrow, time(0, 0), tzinfo=UTC)  # UTC+9
+    assert Article.objects.get(pk=article.pk).publish_at == nine_in_seoul
+    url = article.get_absolute_url()
+    with time_machine.travel(nine_in_seoul - timedelta(seconds=1), tick=False):
+        assert client.get(url).status_code == 404
+    with time_machine.travel(nine_in_seoul, tick=False):
+        assert client.get(url).status_code == 200
+
+
 def test_editor_sends_back_with_a_comment_the_reporter_then_sees(
     client, editor, reporter
 ):
@@ -431,18 +452,99 @@ def test_a_step_the_state_does_not_allow_is_refused_with_a_message(client, edito
     assert Article.objects.get(pk=article.pk).status == Status.PUBLISHED
 
 
-@pytest.mark.parametrize("target", ["step", "save"])
-def test_state_changes_without_a_csrf_token_are_refused(editor, target):
-    article = make_article(status=Status.IN_REVIEW, title="CSRF 대상")
+def csrf_targets(article):
+    """Every admin POST that changes something, with a payload that would work."""
+    revision = article.revisions.first()
+    link = article.share_links.first()
+    return {
+        "step": (admin_url("transition", article, "unpublish"), {}),
+        "save": (admin_url("change", article), {"title": "위조"}),
+        "action": (
+            CHANGELIST,
+            {"action": "unpublish_selected", "_selected_action": [article.pk]},
+        ),
+        "restore": (admin_url("revision_restore", article, revision.pk), {}),
+        "correction": (
+            admin_url("correction_add", article),
+            {"kind": "update", "text": "위조된 정정"},
+        ),
+        "share": (admin_url("share_links", article), {"hours": "48"}),
+        "revoke": (admin_url("share_link_revoke", article, link.pk), {}),
+    }
+
+
+@pytest.mark.parametrize(
+    "target",
+    ["step", "save", "action", "restore", "correction", "share", "revoke"],
+)
+def test_state_changes_without_a_csrf_token_are_refused(superuser, target):
+    article = make_article(title="CSRF 대상")
+    workflow.save_article(article, by=superuser)
+    link = previews.create_share_link(article, by=superuser)
+    url, data = csrf_targets(article)[target]
     client = Client(enforce_csrf_checks=True)
-    client.force_login(editor)
-    if target == "step":
-        response = client.post(admin_url("transition", article, "publish"), {})
-    else:
-        response = client.post(admin_url("change", article), {"title": "위조"})
+    client.force_login(superuser)
+    response = client.post(url, data)
     assert response.status_code == 403
     article.refresh_from_db()
-    assert (article.status, article.title) == (Status.IN_REVIEW, "CSRF 대상")
+    link.refresh_from_db()
+    assert (article.status, article.title) == (Status.PUBLISHED, "CSRF 대상")
+    assert article.revisions.count() == 1 and article.version == 2
+    assert not article.corrections.exists() and article.share_links.count() == 1
+    assert link.revoked_at is None
+
+
+def test_deleting_without_a_csrf_token_is_refused(superuser):
+    draft = draft_of(superuser)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(superuser)
+    assert client.post(admin_url("delete", draft), {"post": "yes"}).status_code == 403
+    assert Article.objects.filter(pk=draft.pk).exists()
+
+
+def test_gets_on_state_changing_addresses_change_nothing(client, editor):
+    article = make_article()
+    workflow.save_article(article, by=editor)
+    link = previews.create_share_link(article, by=editor)
+    as_user(client, editor)
+    revision = article.revisions.get()
+    assert (
+        client.get(admin_url("revision_restore", article, revision.pk)).status_code
+        == 200
+    )
+    response = client.get(admin_url("share_link_revoke", article, link.pk))
+    assert response.status_code == 405
+    link.refresh_from_db()
+    assert link.revoked_at is None and article.revisions.count() == 1
+
+
+def test_anonymous_post_to_a_step_goes_to_the_login_page(client):
+    article = make_article(status=Status.IN_REVIEW)
+    response = client.post(admin_url("transition", article, "publish"), {})
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+    assert Article.objects.get(pk=article.pk).status == Status.IN_REVIEW
+
+
+def test_admin_pages_are_never_cached(client, editor):
+    article = make_article()
+    response = as_user(client, editor).get(admin_url("change", article))
+    assert "no-store" in response["Cache-Control"]
+    assert "private" in response["Cache-Control"]
+
+
+def test_editors_cannot_manage_users_or_groups(client, editor):
+    as_user(client, editor)
+    assert client.get(reverse("admin:auth_user_changelist")).status_code == 403
+    assert client.get(reverse("admin:auth_group_changelist")).status_code == 403
+
+
+def test_reporter_category_filter_offers_only_their_articles_categories(
+    client, reporter
+):
+    draft_of(reporter, categories=["내 분야"])
+    make_article(status=Status.DRAFT, categories=["비밀 기획"])
+    text = page(as_user(client, reporter).get(CHANGELIST))
+    assert "내 분야" in text and "비밀 기획" not in text
 
 
 def test_titles_in_admin_messages_are_escaped(client, editor):
@@ -474,6 +576,14 @@ def test_bulk_publish_checks_each_article(client, editor):
     assert statuses == [Status.PUBLISHED, Status.PUBLISHED, Status.TAKEN_DOWN]
     assert "이미 삭제 조치된 기사" in page(response)
     assert "2건" in page(response)
+
+
+def test_bulk_reopen_returns_withdrawn_articles_to_draft(client, editor):
+    withdrawn = make_article(status=Status.UNPUBLISHED)
+    live = make_article()
+    run_action(as_user(client, editor), "reopen_selected", [withdrawn, live])
+    assert Article.objects.get(pk=withdrawn.pk).status == Status.DRAFT
+    assert Article.objects.get(pk=live.pk).status == Status.PUBLISHED
 
 
 def test_reporter_bulk_action_never_touches_someone_elses_article(client, reporter):
@@ -661,28 +771,63 @@ def too_many_pixels() -> bytes:
     return image_bytes("PNG", size=(7000, 6000), mode="1")  # 42 megapixels
 
 
+def png_claiming(width: int, height: int) -> bytes:
+    """A PNG whose header claims a size its data does not have (a pixel flood)."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = zlib.crc32(kind + data) & 0xFFFFFFFF
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
+
+    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\0"))
+        + chunk(b"IEND", b"")
+    )
+
+
+def animation(frames: int, size=(4000, 3500)) -> bytes:
+    """An animated GIF: each frame is small enough, all of them together are not."""
+    images = [Image.new("P", size, color=n) for n in range(frames)]
+    buffer = BytesIO()
+    images[0].save(buffer, format="GIF", save_all=True, append_images=images[1:])
+    return buffer.getvalue()
+
+
+SVG = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
+
+
 def truncated_jpeg() -> bytes:
     whole = image_bytes("JPEG", size=(400, 300))
     return whole[: len(whole) // 2]
 
 
 @pytest.mark.parametrize(
-    ("name", "content", "message"),
+    ("name", "make_content", "message"),
     [
-        ("기사.png", "그냥 글자입니다".encode(), "JPEG, PNG, WebP, GIF 이미지만"),
-        ("사진.jpg", image_bytes("TIFF"), "JPEG, PNG, WebP, GIF 이미지만"),
-        ("사진.jpg", image_bytes("BMP"), "JPEG, PNG, WebP, GIF 이미지만"),
-        ("사진.png", b"<html><script>alert(1)</script></html>", "이미지만"),
-        ("사진.jpg", truncated_jpeg(), "이미지 파일이 깨져 있어"),
-        ("큰사진.png", too_many_pixels(), "4,000만 화소"),
+        (
+            "기사.png",
+            lambda: "그냥 글자입니다".encode(),
+            "JPEG, PNG, WebP, GIF 이미지만",
+        ),
+        ("사진.jpg", lambda: image_bytes("TIFF"), "JPEG, PNG, WebP, GIF 이미지만"),
+        ("사진.jpg", lambda: image_bytes("BMP"), "JPEG, PNG, WebP, GIF 이미지만"),
+        ("사진.png", lambda: b"<html><script>alert(1)</script></html>", "이미지만"),
+        ("사진.jpg", truncated_jpeg, "이미지 파일이 깨져 있어"),
+        ("큰사진.png", too_many_pixels, "(7,000×6,000 화소). 4,000만 화소"),
+        ("폭탄.png", lambda: png_claiming(20_000, 20_000), "4,000만 화소 이하로"),
+        ("움짤.gif", lambda: animation(3), "(4,000×3,500 화소, 3장면)"),
+        ("그림.svg", lambda: SVG, "JPEG, PNG, WebP, GIF 이미지만"),
+        ("아이콘.png", lambda: image_bytes("ICO"), "JPEG, PNG, WebP, GIF 이미지만"),
     ],
 )
 def test_featured_image_upload_refuses_with_a_clear_message(
-    client, editor, name, content, message
+    client, editor, name, make_content, message
 ):
     article = make_article()
     as_user(client, editor)
-    response = upload(client, article, name, content)
+    response = upload(client, article, name, make_content())
     assert response.status_code == 200
     assert message in page(response)
     article.refresh_from_db()

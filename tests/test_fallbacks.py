@@ -1,5 +1,8 @@
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from articles import workflow
 from articles.models import Article, Category
@@ -56,3 +59,26 @@ def test_old_slug_of_a_withdrawn_article_is_a_plain_404(client, editor):
 
 def test_unknown_slug_is_still_a_404(client):
     assert client.get("/articles/없는-기사/").status_code == 404
+
+
+NOT_LIVE = {
+    "draft": {"status": Article.Status.DRAFT},
+    "in review": {"status": Article.Status.IN_REVIEW},
+    "unpublished": {"status": Article.Status.UNPUBLISHED},
+    "scheduled": {"publish_at": timezone.now() + timedelta(days=1)},
+    "expired": {
+        "publish_at": timezone.now() - timedelta(days=2),
+        "expire_at": timezone.now() - timedelta(days=1),
+    },
+}
+
+
+@pytest.mark.parametrize("state", NOT_LIVE)
+def test_an_article_that_is_not_live_is_on_no_public_page(client, state):
+    make_article(title="보이는 기사", categories=["사회"])
+    hidden = make_article(title="숨은 기사", categories=["사회"], **NOT_LIVE[state])
+    assert client.get(hidden.get_absolute_url()).status_code == 404
+    category = Category.objects.get(name="사회")
+    for url in (reverse("articles:list"), category.get_absolute_url()):
+        text = client.get(url).content.decode()
+        assert "보이는 기사" in text and "숨은 기사" not in text

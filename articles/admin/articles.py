@@ -31,7 +31,14 @@ class ArticleAdmin(ArticlePagesMixin, admin.ModelAdmin):
         "category_names",
         "updated_at",
     ]
-    list_filter = [ProgressFilter, "status", MineFilter, "categories"]
+    # Categories offered are those of articles this person may see: a Reporter
+    # never learns the category of someone else's unpublished story.
+    list_filter = [
+        ProgressFilter,
+        "status",
+        MineFilter,
+        ("categories", admin.RelatedOnlyFieldListFilter),
+    ]
     list_select_related = ["owner"]
     show_facets = admin.ShowFacets.ALWAYS
     search_fields = ["title", "slug", "excerpt", "authors__name"]
@@ -39,7 +46,13 @@ class ArticleAdmin(ArticlePagesMixin, admin.ModelAdmin):
     date_hierarchy = "publish_at"
     prepopulated_fields = {"slug": ["title"]}
     inlines = [BylineInline, CorrectionInline]
-    actions = ["submit_selected", "publish_selected", "unpublish_selected"]
+    # Plain moves only: steps that need a comment, notice or time have their page.
+    actions = [
+        "submit_selected",
+        "publish_selected",
+        "unpublish_selected",
+        "reopen_selected",
+    ]
     fieldsets = [
         (None, {"fields": ["title", "slug", "excerpt", "feature_text"]}),
         ("본문", {"fields": ["body_format", "body"]}),
@@ -208,3 +221,7 @@ class ArticleAdmin(ArticlePagesMixin, admin.ModelAdmin):
     @admin.action(description="선택한 기사 게재 취소", permissions=["publish"])
     def unpublish_selected(self, request, queryset):
         self._bulk(request, queryset, "unpublish")
+
+    @admin.action(description="선택한 기사 초안으로 되돌리기", permissions=["publish"])
+    def reopen_selected(self, request, queryset):
+        self._bulk(request, queryset, "reopen")
