@@ -32,6 +32,16 @@ class Category(TagBase):
     """A section or topic; articles are tagged with categories through taggit."""
 
     description = models.TextField(_("설명"), blank=True)
+    is_section = models.BooleanField(
+        _("첫 화면 섹션"),
+        default=False,
+        help_text=_("켜면 첫 화면에 이 카테고리의 최신 기사 묶음이 나옵니다."),
+    )
+    section_order = models.PositiveSmallIntegerField(
+        _("섹션 순서"),
+        default=0,
+        help_text=_("첫 화면에서 섹션이 놓이는 순서. 작은 수가 위로 갑니다."),
+    )
 
     class Meta:
         verbose_name = _("카테고리")
@@ -212,6 +222,15 @@ class Article(models.Model):
     )
     image_caption = models.CharField(_("사진 설명"), max_length=500, blank=True)
     image_credit = models.CharField(_("사진 출처"), max_length=200, blank=True)
+
+    is_pinned = models.BooleanField(
+        _("첫 화면 톱 고정"),
+        default=False,
+        help_text=_(
+            "켜면 게재 중인 동안 첫 화면 맨 위(톱기사)에 놓입니다. 고정한 기사가 "
+            "여럿이면 가장 최근에 게재된 기사가 톱입니다. 편집자만 바꿀 수 있습니다."
+        ),
+    )
 
     categories = TaggableManager(
         verbose_name=_("카테고리"),
