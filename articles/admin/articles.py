@@ -80,6 +80,7 @@ class ArticleAdmin(ArticlePagesMixin, admin.ModelAdmin):
                 "저절로 내려갑니다.",
             },
         ),
+        ("첫 화면", {"fields": ["is_pinned"]}),
         ("관리", {"fields": ["status", "owner"]}),
     ]
 
@@ -116,7 +117,7 @@ class ArticleAdmin(ArticlePagesMixin, admin.ModelAdmin):
         if not request.user.has_perm(workflow.EDIT_ANY):
             fields += ["slug", "owner"]
         if not request.user.has_perm(workflow.PUBLISH):
-            fields += ["publish_at", "expire_at"]
+            fields += ["publish_at", "expire_at", "is_pinned"]
         return fields
 
     def get_prepopulated_fields(self, request, obj=None):

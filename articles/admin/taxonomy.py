@@ -14,6 +14,7 @@ class AuthorAdmin(admin.ModelAdmin):
 
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug"]
+    list_display = ["name", "slug", "is_section", "section_order"]
+    list_editable = ["is_section", "section_order"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}

@@ -31,6 +31,7 @@ PROTECTED_FIELDS = {
     "owner_id": EDIT_ANY,
     "publish_at": PUBLISH,
     "expire_at": PUBLISH,
+    "is_pinned": PUBLISH,
 }
 # Written by the steps below only: a save never carries them in from a form.
 WORKFLOW_FIELDS = (
