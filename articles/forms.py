@@ -151,6 +151,7 @@ class ArticleAdminForm(forms.ModelForm):
             "owner",
             "publish_at",
             "expire_at",
+            "is_pinned",
         ]
         field_classes = {"image": FeaturedImageField}
 

@@ -24,8 +24,10 @@ PLAIN_FIELDS = (
     "image_credit",
 )
 TIME_FIELDS = ("publish_at", "expire_at")
-# Restoring a revision brings these back; times and status only move through the
-# workflow's own steps, so a restore never publishes or hides anything.
+# Kept for the record, like times, but never restored: only an editor moves them.
+PLACEMENT_FIELDS = ("is_pinned",)
+# Restoring a revision brings these back; times, placement and status only move
+# through the workflow's own steps, so a restore never publishes or hides anything.
 RESTORED_FIELDS = TEXT_FIELDS + PLAIN_FIELDS
 
 LABELS = {
@@ -44,12 +46,13 @@ LABELS = {
     "image_credit": "사진 출처",
     "publish_at": "게재 시각",
     "expire_at": "게재 종료 시각",
+    "is_pinned": "첫 화면 톱 고정",
     "categories": "카테고리",
     "bylines": "바이라인",
     "owner": "담당자",
     "status": "상태",
 }
-ORDER = TEXT_FIELDS + PLAIN_FIELDS + TIME_FIELDS
+ORDER = TEXT_FIELDS + PLAIN_FIELDS + TIME_FIELDS + PLACEMENT_FIELDS
 ORDER += ("categories", "bylines", "owner", "status")
 
 # Long text is compared sentence by sentence and block by block, so a one-line
@@ -62,6 +65,7 @@ def snapshot(article) -> dict:
     data = {name: getattr(article, name) for name in TEXT_FIELDS}
     data.update({name: getattr(article, name) for name in PLAIN_FIELDS})
     data["image"] = article.image.name or ""
+    data.update({name: getattr(article, name) for name in PLACEMENT_FIELDS})
     data.update(
         {name: _iso(getattr(article, name)) for name in TIME_FIELDS},
         categories=sorted(category.name for category in article.categories.all()),
@@ -111,6 +115,12 @@ def diff(old: dict, new: dict) -> list[Change]:
 def _display(name: str, value) -> str:
     if value in (None, "", []):
         return "(없음)"
+    if isinstance(value, bool):
+        return "예" if value else "아니요"
+    if name == "status":
+        from .models import Article
+
+        return Article.Status(value).label
     if name in TIME_FIELDS:
         parsed = parse_datetime(value)
         return localtime(parsed).strftime("%Y-%m-%d %H:%M") if parsed else value

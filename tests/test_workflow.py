@@ -357,7 +357,7 @@ def test_save_keeps_a_revision_of_every_editable_field(reporter):
     assert data["image_url"] == "https://example.com/a.jpg"
     expected = {"slug", "excerpt", "feature_text", "body", "body_format", "image",
                 "image_alt", "image_caption", "image_credit", "publish_at",
-                "expire_at", "owner"}  # fmt: skip
+                "expire_at", "owner", "is_pinned"}  # fmt: skip
     assert expected <= set(data)
 
 
@@ -474,6 +474,17 @@ def test_restore_leaves_status_and_times_alone(editor):
     workflow.restore_revision(article, draft_revision, by=editor)
     article.refresh_from_db()
     assert article.status == Status.PUBLISHED and article.publish_at == published_at
+
+
+def test_restore_leaves_the_front_page_pin_alone(editor):
+    article = make_article(is_pinned=False)
+    workflow.save_article(article, by=editor)
+    unpinned = article.revisions.first()
+    article.is_pinned = True
+    workflow.save_article(article, by=editor)
+    assert article.revisions.first().data["is_pinned"] is True
+    workflow.restore_revision(article, unpinned, by=editor)
+    assert Article.objects.get(pk=article.pk).is_pinned
 
 
 def test_reporter_cannot_restore_once_the_article_is_submitted(reporter):
