@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager, _TaggableManager
 from taggit.models import TagBase, TaggedItemBase
 
-from . import rendering
+from . import images, rendering
 from .querysets import ArticleQuerySet
 from .text import nfc, reading_minutes, unicode_slug
 
@@ -196,7 +196,7 @@ class Article(models.Model):
         _("읽는 시간(분)"), editable=False, default=1
     )
 
-    image = models.ImageField(
+    image = images.MissingFileTolerantImageField(
         _("대표 이미지"),
         upload_to=featured_image_path,
         blank=True,
@@ -222,6 +222,13 @@ class Article(models.Model):
     )
     image_caption = models.CharField(_("사진 설명"), max_length=500, blank=True)
     image_credit = models.CharField(_("사진 출처"), max_length=200, blank=True)
+    renditions = models.JSONField(
+        _("이미지 변환본"),
+        default=dict,
+        blank=True,
+        editable=False,
+        help_text=_("대표 이미지를 저장할 때 만드는 너비별 WebP·원본 형식 파일 목록."),
+    )
 
     is_pinned = models.BooleanField(
         _("첫 화면 톱 고정"),
@@ -403,6 +410,11 @@ class Article(models.Model):
         if self.image:
             return self.image.url
         return self.image_url
+
+    @cached_property
+    def picture(self) -> "images.Picture | None":
+        """The renditions of the uploaded image, made when it was saved."""
+        return images.picture(self)
 
     @cached_property
     def display_body_html(self) -> str:

@@ -1,0 +1,379 @@
+"""Responsive renditions of uploaded featured images.
+
+An uploaded image is shown through renditions only: fixed widths (WIDTHS, never
+wider than the original, never sizes a request asks for), each in WebP and in the
+upload's own format. They are made when an article is saved
+(`workflow.save_article` calls `generate_renditions`), never while a reader waits,
+and kept in the media storage (`default_storage`), so nothing here assumes a
+local disk.
+
+Choices, so nobody has to rediscover them:
+
+- Renditions are listed in `Article.renditions`, a JSON column, not in a model of
+  their own: every page that shows a card (front page, lists, search, related
+  articles) then gets them with the article row, with no extra query and no
+  prefetch to remember. The list names the image it was made from (`source`); a
+  list for another image, or naming files outside that image's folder (a
+  fixture, a stale save), is ignored and the plain image is shown instead.
+- Renditions are re-encoded stills of the first frame: EXIF orientation is applied
+  first, then every piece of metadata (EXIF with GPS, XMP, comments) is left
+  behind; only an RGB colour profile is kept, so colours do not shift. A GIF, or
+  any animated image, becomes a still PNG (and WebP): resizing animations frame by
+  frame costs far more than a featured image is worth.
+- A WebP upload gets WebP renditions only: its own format is WebP.
+- Photos (JPEG, WebP) become lossy WebP; graphics (PNG, GIF) lossless WebP, so
+  text in a chart stays sharp.
+- New files are written before the list changes; the files of the old list are
+  deleted only once the transaction commits, so a rolled-back save never leaves
+  an article pointing at deleted files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+import re
+import warnings
+from dataclasses import dataclass
+from functools import partial
+from io import BytesIO
+from pathlib import PurePosixPath
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import models, transaction
+from django.db.models.fields.files import ImageFieldFile
+from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+
+logger = logging.getLogger(__name__)
+
+WIDTHS = (480, 800, 1200, 1600)
+# The `src` of the <img>, for the rare browser that ignores srcset.
+DEFAULT_WIDTH = 800
+RENDITION_ROOT = "articles/renditions"
+
+WEBP = "WEBP"
+# The upload's format -> the format of its non-WebP renditions.
+FALLBACK_FORMATS = {"JPEG": "JPEG", "PNG": "PNG", "GIF": "PNG", "WEBP": WEBP}
+EXTENSIONS = {"JPEG": "jpg", "PNG": "png", WEBP: "webp"}
+LOSSLESS_SOURCES = {"PNG", "GIF"}
+
+_SAFE_STEM = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+class MissingFileTolerantImageFieldFile(ImageFieldFile):
+    def _get_image_dimensions(self):
+        try:
+            return super()._get_image_dimensions()
+        except OSError:
+            # A fixture may name a file that is not in storage: the page still
+            # renders, without dimensions.
+            self._dimensions_cache = (None, None)
+            return self._dimensions_cache
+
+
+class MissingFileTolerantImageField(models.ImageField):
+    """An ImageField whose size is unknown, not an error, when its file is missing.
+
+    Django reads the file's dimensions whenever an article without stored
+    dimensions is loaded; with a missing file that raised on every page.
+    """
+
+    attr_class = MissingFileTolerantImageFieldFile
+
+
+@dataclass(frozen=True)
+class Rendition:
+    name: str
+    width: int
+    height: int
+    format: str
+
+    @property
+    def url(self) -> str:
+        return default_storage.url(self.name)
+
+    def as_dict(self) -> dict:
+        return {
+            "name": self.name,
+            "width": self.width,
+            "height": self.height,
+            "format": self.format,
+        }
+
+
+@dataclass(frozen=True)
+class Picture:
+    """What a <picture> element needs: a WebP set and an original-format set."""
+
+    webp: tuple[Rendition, ...]
+    fallback: tuple[Rendition, ...]
+
+    @property
+    def webp_srcset(self) -> str:
+        return _srcset(self.webp)
+
+    @property
+    def srcset(self) -> str:
+        return _srcset(self.fallback)
+
+    @property
+    def default(self) -> Rendition:
+        fitting = [r for r in self.fallback if r.width <= DEFAULT_WIDTH]
+        return fitting[-1] if fitting else self.fallback[0]
+
+    @property
+    def largest(self) -> Rendition:
+        return self.fallback[-1]
+
+
+def _srcset(renditions) -> str:
+    return ", ".join(f"{r.url} {r.width}w" for r in renditions)
+
+
+def widths_for(original_width: int) -> list[int]:
+    """The rendition widths for an image: the fixed ones below its width, plus its
+    own width (capped at the largest fixed width)."""
+    widths = [w for w in WIDTHS if w < original_width]
+    top = min(original_width, WIDTHS[-1])
+    if top not in widths:
+        widths.append(top)
+    return widths
+
+
+def rendition_folder(image_name: str) -> str:
+    stem = PurePosixPath(image_name).stem
+    if not _SAFE_STEM.fullmatch(stem):
+        # Uploads have hex names; anything else (a fixture's name with commas,
+        # spaces or Hangul) could break a srcset list, so it gets a hash.
+        stem = hashlib.sha256(image_name.encode()).hexdigest()[:32]
+    return f"{RENDITION_ROOT}/{stem}"
+
+
+def picture(article) -> Picture | None:
+    """The renditions of the article's current image, or None to show it plainly."""
+    name = article.image.name if article.image else ""
+    data = article.renditions or {}
+    if not name or not isinstance(data, dict) or data.get("source") != name:
+        return None
+    renditions = _trusted(data.get("items"), rendition_folder(name))
+    if not renditions:
+        return None
+    webp = tuple(r for r in renditions if r.format == WEBP)
+    fallback = tuple(r for r in renditions if r.format != WEBP)
+    if not fallback:
+        return Picture(webp=(), fallback=webp)
+    return Picture(webp=webp, fallback=fallback)
+
+
+def _trusted(items, folder: str) -> list[Rendition]:
+    """Renditions as stored, if every entry is well formed and in `folder`."""
+    if not isinstance(items, list):
+        return []
+    renditions = []
+    for item in items:
+        try:
+            rendition = Rendition(
+                name=str(item["name"]),
+                width=int(item["width"]),
+                height=int(item["height"]),
+                format=str(item["format"]),
+            )
+        except (KeyError, TypeError, ValueError):
+            return []
+        path = PurePosixPath(rendition.name)
+        if (
+            str(path.parent) != folder
+            or rendition.format not in EXTENSIONS
+            or not (0 < rendition.width <= WIDTHS[-1] and rendition.height > 0)
+        ):
+            return []
+        renditions.append(rendition)
+    return sorted(renditions, key=lambda r: (r.format, r.width))
+
+
+def generate_renditions(article, *, force: bool = False) -> bool:
+    """Make the renditions of the article's image, unless they are up to date.
+
+    Stores the new list on the article (one UPDATE, no save signals) and deletes
+    the files of the old list once the transaction commits. Returns whether
+    anything changed. `force` remakes them even when they look up to date.
+    """
+    name = article.image.name if article.image else ""
+    old = article.renditions if isinstance(article.renditions, dict) else {}
+    if not force and name and _up_to_date(old, name):
+        return False
+    if not name and not old:
+        return False
+    renditions = _make(article.image.storage, name) if name else []
+    data = (
+        {"source": name, "items": [r.as_dict() for r in renditions]}
+        if renditions
+        else {}
+    )
+    type(article).objects.filter(pk=article.pk).update(renditions=data)
+    article.renditions = data
+    _delete_on_commit(_names(old) - {r.name for r in renditions})
+    return True
+
+
+def discard_renditions(article) -> None:
+    """Delete the article's rendition files once the transaction commits."""
+    _delete_on_commit(_names(article.renditions))
+
+
+def _up_to_date(data: dict, name: str) -> bool:
+    if data.get("source") != name:
+        return False
+    renditions = _trusted(data.get("items"), rendition_folder(name))
+    # A save from an instance loaded before the image changed twice may bring back
+    # a list whose files are gone: check, it costs one stat (or HEAD) per file.
+    return bool(renditions) and all(default_storage.exists(r.name) for r in renditions)
+
+
+def _names(data) -> set[str]:
+    if not isinstance(data, dict) or not isinstance(data.get("items"), list):
+        return set()
+    return {
+        item["name"]
+        for item in data["items"]
+        if isinstance(item, dict) and isinstance(item.get("name"), str)
+    }
+
+
+def _delete_on_commit(names: set[str]) -> None:
+    if names:
+        transaction.on_commit(partial(_delete_files, sorted(names)))
+
+
+def _delete_files(names: list[str]) -> None:
+    for name in names:
+        # Only our own folder: a hand-edited list must not delete an upload.
+        if not name.startswith(f"{RENDITION_ROOT}/") or ".." in name.split("/"):
+            continue
+        try:
+            default_storage.delete(name)
+        except OSError:
+            logger.warning("Could not delete rendition %s", name, exc_info=True)
+
+
+def _make(storage, name: str) -> list[Rendition]:
+    """Decode the stored image once and write every rendition; [] if it cannot be
+    read."""
+    try:
+        with storage.open(name, "rb") as source:
+            stills = _stills(source)
+    except (
+        OSError,
+        UnidentifiedImageError,
+        ValueError,
+        Image.DecompressionBombError,
+        Image.DecompressionBombWarning,
+    ):
+        # The save goes on: the page shows the plain image until
+        # `manage.py rebuild_renditions` succeeds.
+        logger.warning("No renditions for %s", name, exc_info=True)
+        return []
+    source_format, frames = stills
+    folder = rendition_folder(name)
+    renditions = []
+    for image in frames:
+        for image_format in dict.fromkeys((WEBP, FALLBACK_FORMATS[source_format])):
+            content = _encode(image, image_format, source_format)
+            stored = default_storage.save(
+                f"{folder}/{image.width}w.{EXTENSIONS[image_format]}",
+                ContentFile(content),
+            )
+            renditions.append(
+                Rendition(stored, image.width, image.height, image_format)
+            )
+    return renditions
+
+
+def _stills(source) -> tuple[str, list[Image.Image]]:
+    """The upload's format and its first frame at every rendition width."""
+    # Imported here: forms.py imports the models, which import this module.
+    from .forms import IMAGE_FORMATS, MAX_IMAGE_PIXELS
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        with Image.open(source, formats=list(IMAGE_FORMATS)) as image:
+            source_format = image.format
+            if image.width * image.height > MAX_IMAGE_PIXELS:
+                raise ValueError(f"{image.width}×{image.height} is over the limit")
+            orientation = image.getexif().get(0x0112, 1)
+            sideways = orientation in (5, 6, 7, 8)
+            width, height = image.size[::-1] if sideways else image.size
+            widths = widths_for(width)
+            if source_format == "JPEG":
+                # Decode a large JPEG at a reduced scale that is still at least
+                # as large as the biggest rendition: far less memory and time.
+                scale = widths[-1] / width
+                wanted = (
+                    math.ceil(image.width * scale),
+                    math.ceil(image.height * scale),
+                )
+                image.draft(image.mode, wanted)
+            image.seek(0)
+            image.load()
+            still = _normalised(ImageOps.exif_transpose(image))
+    frames = []
+    for target in sorted(widths, reverse=True):
+        size = (target, max(1, round(target * height / width)))
+        frames.append(
+            still
+            if still.size == size
+            else still.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
+        )
+        still = frames[-1]
+    return source_format, frames[::-1]
+
+
+def _normalised(image: Image.Image) -> Image.Image:
+    """RGB or RGBA pixels with nothing but an RGB colour profile attached."""
+    profile = image.info.get("icc_profile")
+    has_alpha = image.mode in ("RGBA", "LA", "PA") or (
+        image.mode == "P" and "transparency" in image.info
+    )
+    if image.mode == "CMYK":
+        image = _cmyk_to_rgb(image, profile)
+    image = image.convert("RGBA" if has_alpha else "RGB")
+    # A new image: no EXIF (GPS included), XMP, comments or text chunks follow it.
+    clean = Image.new(image.mode, image.size)
+    clean.paste(image)
+    if isinstance(profile, bytes) and profile[16:20] == b"RGB ":
+        clean.info["icc_profile"] = profile
+    return clean
+
+
+def _cmyk_to_rgb(image: Image.Image, profile) -> Image.Image:
+    """Print-desk CMYK JPEGs: through their own profile when they carry one."""
+    if profile:
+        try:
+            return ImageCms.profileToProfile(
+                image,
+                ImageCms.ImageCmsProfile(BytesIO(profile)),
+                ImageCms.createProfile("sRGB"),
+                outputMode="RGB",
+            )
+        except (OSError, ImageCms.PyCMSError):
+            logger.warning("Unusable CMYK colour profile; converting plainly")
+    return image.convert("RGB")
+
+
+def _encode(image: Image.Image, image_format: str, source_format: str) -> bytes:
+    options: dict = {"icc_profile": image.info.get("icc_profile")}
+    if image_format == "JPEG":
+        options |= {"quality": 82, "optimize": True, "progressive": True}
+    elif image_format == "PNG":
+        options |= {"optimize": True}
+    elif source_format in LOSSLESS_SOURCES:
+        options |= {"lossless": True, "quality": 80, "method": 4}
+    else:
+        options |= {"quality": 80, "method": 4}
+    if not options["icc_profile"]:
+        del options["icc_profile"]
+    output = BytesIO()
+    image.save(output, format=image_format, **options)
+    return output.getvalue()
