@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "taggit",
     "articles",
+    "search",
 ]
 
 MIDDLEWARE = [
