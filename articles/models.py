@@ -471,9 +471,14 @@ class Byline(models.Model):
     """One author's place in an article's ordered byline."""
 
     article = models.ForeignKey(
-        Article, on_delete=models.CASCADE, related_name="bylines"
+        Article,
+        verbose_name=_("기사"),
+        on_delete=models.CASCADE,
+        related_name="bylines",
     )
-    author = models.ForeignKey(Author, on_delete=models.PROTECT, related_name="bylines")
+    author = models.ForeignKey(
+        Author, verbose_name=_("기자"), on_delete=models.PROTECT, related_name="bylines"
+    )
     position = models.PositiveSmallIntegerField(_("순서"), default=0)
 
     objects = BylineManager()

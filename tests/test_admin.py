@@ -696,6 +696,9 @@ def test_editor_adds_a_correction_shown_under_the_article(client, editor):
     client.post(url, {"kind": "reply_report", "text": "당사자의 반론을 싣습니다."})
     article.refresh_from_db()
     assert article.last_public_change_at is not None
+    ledger = page(client.get(admin_url("change", article)))
+    assert "정정·반론 기록" in ledger and "인용한 수치를 바로잡습니다." in ledger
+    assert editor.username in ledger
     client.logout()
     text = page(client.get(article.get_absolute_url()))
     first, second = text.index("정정보도"), text.index("반론보도")

@@ -12,7 +12,7 @@ from ..text import nfc
 from .pages import ArticlePagesMixin
 from .parts import (
     BylineInline,
-    CorrectionInline,
+    CategoryFilter,
     MineFilter,
     ProgressFilter,
     local_time,
@@ -31,21 +31,14 @@ class ArticleAdmin(ArticlePagesMixin, admin.ModelAdmin):
         "category_names",
         "updated_at",
     ]
-    # Categories offered are those of articles this person may see: a Reporter
-    # never learns the category of someone else's unpublished story.
-    list_filter = [
-        ProgressFilter,
-        "status",
-        MineFilter,
-        ("categories", admin.RelatedOnlyFieldListFilter),
-    ]
+    list_filter = [ProgressFilter, "status", MineFilter, ("categories", CategoryFilter)]
     list_select_related = ["owner"]
     show_facets = admin.ShowFacets.ALWAYS
     search_fields = ["title", "slug", "excerpt", "authors__name"]
     search_help_text = "제목, 슬러그, 요약, 기자 이름으로 찾습니다."
     date_hierarchy = "publish_at"
     prepopulated_fields = {"slug": ["title"]}
-    inlines = [BylineInline, CorrectionInline]
+    inlines = [BylineInline]
     # Plain moves only: steps that need a comment, notice or time have their page.
     actions = [
         "submit_selected",

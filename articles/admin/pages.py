@@ -119,6 +119,7 @@ class ArticlePagesMixin:
                 for t in workflow.available_transitions(article, user)
             ],
             "transition_log": article.transitions.all(),
+            "corrections": article.corrections.select_related("created_by"),
             "preview_url": reverse("admin:articles_article_preview", args=[pk]),
             "revisions_url": reverse("admin:articles_article_revisions", args=[pk]),
             "share_links_url": reverse("admin:articles_article_share_links", args=[pk])

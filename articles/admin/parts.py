@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.utils import timezone
 
 from .. import workflow
-from ..models import Article, Byline, Correction
+from ..models import Article, Byline
 
 Status = Article.Status
 
@@ -73,24 +73,13 @@ class BylineInline(admin.TabularInline):
         )
 
 
-class CorrectionInline(admin.TabularInline):
-    """The ledger, read-only here: entries are added through workflow."""
+class CategoryFilter(admin.RelatedOnlyFieldListFilter):
+    """Categories of the articles this person may see, so a Reporter never learns
+    the category of someone else's unpublished story."""
 
-    model = Correction
-    extra = 0
-    fields = ["created_at", "kind", "text", "created_by"]
-    readonly_fields = fields
-    can_delete = False
-    verbose_name_plural = "정정·반론 기록"
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+    def __init__(self, field, request, params, model, model_admin, field_path):
+        super().__init__(field, request, params, model, model_admin, field_path)
+        self.empty_value_display = "카테고리 없음"
 
 
 def local_time(value) -> str:
