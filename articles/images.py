@@ -36,6 +36,7 @@ import math
 import re
 import warnings
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from functools import partial
 from io import BytesIO
 from pathlib import PurePosixPath
@@ -52,6 +53,7 @@ WIDTHS = (480, 800, 1200, 1600)
 # The `src` of the <img>, for the rare browser that ignores srcset.
 DEFAULT_WIDTH = 800
 RENDITION_ROOT = "articles/renditions"
+PRUNE_MIN_AGE = timedelta(hours=1)
 
 WEBP = "WEBP"
 # The upload's format -> the format of its non-WebP renditions.
@@ -338,6 +340,9 @@ def _normalised(image: Image.Image) -> Image.Image:
     )
     if image.mode == "CMYK":
         image = _cmyk_to_rgb(image, profile)
+    elif image.mode.startswith("I"):
+        # 16-bit greyscale: scale to 8 bits, or convert() would clip it to white.
+        image = image.convert("I").point(lambda value: value / 256).convert("L")
     image = image.convert("RGBA" if has_alpha else "RGB")
     # A new image: no EXIF (GPS included), XMP, comments or text chunks follow it.
     clean = Image.new(image.mode, image.size)
@@ -377,3 +382,38 @@ def _encode(image: Image.Image, image_format: str, source_format: str) -> bytes:
     output = BytesIO()
     image.save(output, format=image_format, **options)
     return output.getvalue()
+
+
+def prune_renditions(*, now: datetime, min_age: timedelta = PRUNE_MIN_AGE) -> list[str]:
+    """Delete rendition files no article lists; returns their names.
+
+    Files younger than `min_age` stay: a save still in its transaction may have
+    written them.
+    """
+    from .models import Article
+
+    listed: set[str] = set()
+    for data in Article.objects.exclude(renditions={}).values_list(
+        "renditions", flat=True
+    ):
+        listed |= _names(data)
+    deleted = []
+    for name in _walk(RENDITION_ROOT):
+        if name in listed:
+            continue
+        if now - default_storage.get_modified_time(name) < min_age:
+            continue
+        default_storage.delete(name)
+        deleted.append(name)
+    return deleted
+
+
+def _walk(folder: str):
+    try:
+        folders, files = default_storage.listdir(folder)
+    except FileNotFoundError:
+        return
+    for name in files:
+        yield f"{folder}/{name}"
+    for sub in folders:
+        yield from _walk(f"{folder}/{sub}")

@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from .. import revisions
+from .. import images, revisions
 from ..models import (
     Article,
     ArticleRevision,
@@ -90,6 +90,7 @@ def save_article(
         article.version = current.version + 1
         note = note or "저장"
     article.save()
+    images.generate_renditions(article)  # only when the image changed
     if snapshot:
         record_revision(article, by=by, note=note)
     return article
@@ -213,4 +214,5 @@ def delete_article(article: Article, *, by) -> None:
         raise PermissionDenied(
             "게재된 적 있는 기사는 지울 수 없습니다. 삭제 조치를 쓰세요."
         )
+    images.discard_renditions(current)
     current.delete()
