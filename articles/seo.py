@@ -83,6 +83,15 @@ def article_url(article) -> str:
 
 def article_image(article) -> dict | None:
     """The featured image: an external URL as it is, an upload made absolute."""
+    if article.picture:
+        # The largest rendition, not the upload: it has no EXIF, so no GPS.
+        shared = article.picture.largest
+        return {
+            "url": absolute_url(shared.url),
+            "width": shared.width,
+            "height": shared.height,
+            "alt": article.image_alt,
+        }
     if article.image:
         return {
             "url": absolute_url(article.image.url),
