@@ -1,9 +1,12 @@
 from django.conf import settings
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.views.generic import DetailView, ListView
 
+from . import listings
 from .fallbacks import ArticleFallbackMixin
 from .models import Article, Author, Category
+from .text import CHARACTERS_PER_MINUTE
 
 
 class ArticleListMixin:
@@ -25,7 +28,31 @@ class ArticleListMixin:
 
 
 class ArticleListView(ArticleListMixin, ListView):
+    """The front page: the lead story, the latest articles, then the sections.
+
+    Later pages continue the latest articles alone. The lead is left out of the
+    latest list on every page, so page boundaries never shift between pages.
+    """
+
     template_name = "articles/article_list.html"
+
+    def get_queryset(self):
+        self.lead = listings.lead_story()
+        queryset = super().get_queryset()
+        if self.lead is not None:
+            queryset = queryset.exclude(pk=self.lead.pk)
+        return queryset
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        is_front = context["page_obj"].number == 1
+        context.update(
+            is_front=is_front,
+            lead=self.lead if is_front else None,
+            sections=listings.front_page_sections() if is_front else [],
+            archive_years=listings.archive_years() if is_front else [],
+        )
+        return context
 
 
 class ArticleDetailView(ArticleFallbackMixin, DetailView):
@@ -34,6 +61,14 @@ class ArticleDetailView(ArticleFallbackMixin, DetailView):
 
     def get_queryset(self):
         return Article.objects.live().for_listing()
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            updated_at=listings.public_update_time(self.object),
+            related_articles=listings.related_articles(self.object),
+            characters_per_minute=CHARACTERS_PER_MINUTE,
+            **kwargs,
+        )
 
 
 class CategoryDetailView(ArticleListMixin, ListView):
@@ -59,3 +94,48 @@ class AuthorDetailView(ArticleListMixin, ListView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(author=self.author, **kwargs)
+
+
+class ArchiveMixin(ArticleListMixin):
+    """Live articles of one year or month in the site's time zone, newest first.
+
+    A month outside 1..12, a year the archive cannot cover, or a period without
+    live articles answers 404: an empty period has nothing to show, and crawlers
+    should not find endless empty pages.
+    """
+
+    allow_empty = False
+    month = None
+
+    def get_queryset(self):
+        self.year = self.kwargs["year"]
+        self.month = self.kwargs.get("month")
+        try:
+            self.start, self.end = listings.year_bounds(self.year, self.month)
+        except ValueError as error:
+            raise Http404("없는 날짜입니다.") from error
+        return (
+            super()
+            .get_queryset()
+            .filter(publish_at__gte=self.start, publish_at__lt=self.end)
+        )
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            year=self.year, month=self.month, period_start=self.start, **kwargs
+        )
+
+
+class ArchiveYearView(ArchiveMixin, ListView):
+    template_name = "articles/archive_year.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            months=listings.month_counts(self.year),
+            archive_years=listings.archive_years(),
+            **kwargs,
+        )
+
+
+class ArchiveMonthView(ArchiveMixin, ListView):
+    template_name = "articles/archive_month.html"

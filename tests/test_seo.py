@@ -295,7 +295,8 @@ def test_front_page_has_canonical_and_site_open_graph(client):
 @pytest.mark.django_db
 def test_later_pages_keep_their_page_number_in_the_canonical_url(client, settings):
     settings.NEWSROOM_ARTICLES_PER_PAGE = 2
-    for hours in (1, 2, 3):
+    # Four: the front page shows the newest as its lead, outside the pages.
+    for hours in (1, 2, 3, 4):
         make_article(categories=["정치"], publish_at=ago(hours))
     category = reverse("articles:category", kwargs={"slug": "정치"})
 

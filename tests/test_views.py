@@ -3,17 +3,18 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.contrib.staticfiles import finders
-from django.db import connection
 from django.template.loader import get_template
 from django.test import RequestFactory
-from django.test.utils import CaptureQueriesContext
 from django.urls import resolve, reverse
 from django.utils import timezone
 from django.utils.html import escape
 from django.views.defaults import server_error
 
-from articles.models import Article, Category
+from articles import listings, workflow
+from articles.models import Article, Author, Byline, Category
 from tests.factories import make_article, make_author, make_seed_like_article
+from tests.nonpublic import make_nonpublic_articles
+from tests.people import make_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -36,72 +37,11 @@ def hours_ago(hours: int) -> datetime:
 
 
 def card_titles(response) -> list[str]:
-    return re.findall(r'<h2 class="card__title"><a [^>]*>([^<]*)</a>', html(response))
+    return re.findall(r'class="card__title"><a [^>]*>([^<]*)</a>', html(response))
 
 
-# Front page
-
-
-def test_front_page_lists_live_articles_newest_first(client):
-    make_article(title="세 시간 전 기사", publish_at=hours_ago(3))
-    make_article(title="한 시간 전 기사", publish_at=hours_ago(1))
-    make_article(title="두 시간 전 기사", publish_at=hours_ago(2))
-
-    response = client.get("/")
-
-    assert response.status_code == 200
-    assert card_titles(response) == [
-        "한 시간 전 기사",
-        "두 시간 전 기사",
-        "세 시간 전 기사",
-    ]
-    assert '<h1 class="page-title">최신 기사</h1>' in html(response)
-
-
-def test_front_page_leaves_out_drafts_and_scheduled_articles(client):
-    make_article(title="게재된 기사")
-    make_article(title="아직 초안인 기사", status=Article.Status.DRAFT)
-    make_article(title="내일 나갈 기사", publish_at=timezone.now() + timedelta(days=1))
-    make_article(title="시각이 없는 기사", publish_at=None)
-
-    response = client.get("/")
-
-    assert card_titles(response) == ["게재된 기사"]
-    for hidden in ("아직 초안인 기사", "내일 나갈 기사", "시각이 없는 기사"):
-        assert hidden not in html(response)
-
-
-def test_front_page_without_articles_says_so(client):
-    response = client.get("/")
-
-    assert response.status_code == 200
-    assert "아직 게재된 기사가 없습니다." in body(response)
-    assert "pagination" not in body(response)
-
-
-def test_front_page_paginates_by_the_setting(client, settings):
-    settings.NEWSROOM_ARTICLES_PER_PAGE = 2
-    for hours in range(1, 6):
-        make_article(title=f"{hours}시간 전 기사", publish_at=hours_ago(hours))
-
-    first = client.get("/")
-    second = client.get("/?page=2")
-    last = client.get("/?page=3")
-
-    assert card_titles(first) == ["1시간 전 기사", "2시간 전 기사"]
-    assert card_titles(second) == ["3시간 전 기사", "4시간 전 기사"]
-    assert card_titles(last) == ["5시간 전 기사"]
-    assert '<a href="?page=2" rel="next">다음</a>' in html(first)
-    assert 'rel="prev"' not in html(first)
-    # Page 1 is the plain address, never a duplicate "?page=1".
-    assert '<a href="/" rel="prev">이전</a>' in html(second)
-    assert '<a href="?page=3" rel="next">다음</a>' in html(second)
-    assert '<span class="pagination__current" aria-current="page">2</span>' in html(
-        second
-    )
-    assert "3쪽 중 2쪽" in html(second)
-    assert 'rel="next"' not in html(last)
-    assert "<title>최신 기사 (2쪽) | " in html(second)
+# Pagination of the list pages (the front page: test_front_page.py; archives:
+# test_archives.py)
 
 
 def paged_urls():
@@ -209,7 +149,10 @@ def test_featured_image_has_alt_caption_and_credit(client):
 
     page = body(client.get(article.get_absolute_url()))
 
-    assert '<img src="https://example.com/budget.jpg" alt="서울시청 앞 광장">' in page
+    figure = page[page.index('<figure class="article__figure">') :]
+    image = re.search(r"<img [^>]*>", figure)[0]
+    assert 'src="https://example.com/budget.jpg"' in image
+    assert 'alt="서울시청 앞 광장"' in image
     caption = page[page.index("<figcaption>") : page.index("</figcaption>")]
     assert "예산안을 발표하는 서울시장" in caption
     assert "사진: 홍길동 기자" in caption
@@ -263,23 +206,15 @@ def test_article_page_links_its_categories(client):
         assert f'<a href="{url}">{name}</a>' in page
 
 
-@pytest.mark.parametrize(
-    "overrides",
-    [
-        {"status": Article.Status.DRAFT},
-        {"publish_at": None},
-        {"publish_at": timezone.now() + timedelta(minutes=5)},
-    ],
-    ids=["draft", "no-publish-time", "scheduled"],
-)
-def test_unpublished_article_answers_404(client, overrides):
-    article = make_article(title="공개 전 기사", **overrides)
+def test_article_a_reader_may_not_see_answers_404_and_taken_down_410(client):
+    for article in make_nonpublic_articles():
+        response = client.get(article.get_absolute_url())
 
-    response = client.get(article.get_absolute_url())
-
-    assert response.status_code == 404
-    assert "공개 전 기사" not in html(response)
-    assert "페이지를 찾을 수 없습니다" in html(response)
+        taken_down = article.status == Article.Status.TAKEN_DOWN
+        assert response.status_code == (410 if taken_down else 404), article.title
+        assert article.title not in html(response)
+        expected = "삭제된 기사입니다" if taken_down else "페이지를 찾을 수 없습니다"
+        assert expected in html(response)
 
 
 def test_unknown_article_answers_korean_404(client):
@@ -302,6 +237,155 @@ def test_korean_article_slug_resolves_raw_and_percent_encoded(client):
     assert match.kwargs == {"slug": "서울-예산-통과"}
     assert client.get(url).status_code == 200
     assert client.get("/articles/서울-예산-통과/").status_code == 200
+
+
+def dateline(response) -> str:
+    page = body(response)
+    start = page.index('<p class="article__dateline">')
+    return page[start : page.index("</p>", start)]
+
+
+def test_article_shows_updated_time_only_after_a_public_change(client):
+    editor = make_staff("Editor")
+    article = make_article(publish_at=datetime(2024, 6, 17, 6, 5, tzinfo=UTC))
+    # An ordinary save is not a public change: no "updated" line.
+    article.title = "제목만 다듬은 기사"
+    workflow.save_article(article, by=editor)
+    assert "수정" not in dateline(client.get(article.get_absolute_url()))
+
+    workflow.add_correction(
+        article,
+        by=editor,
+        kind="correction",
+        text="예산 총액을 48조 원으로 바로잡습니다.",
+        now=datetime(2024, 6, 18, 1, 30, tzinfo=UTC),
+    )
+
+    line = dateline(client.get(article.get_absolute_url()))
+    assert (
+        '입력 <time datetime="2024-06-17T15:05:00+09:00">2024년 6월 17일 오후 3:05'
+        in line
+    )
+    assert (
+        '수정 <time datetime="2024-06-18T10:30:00+09:00">2024년 6월 18일 오전 10:30'
+        in line
+    )
+
+
+def test_public_change_that_is_not_after_publication_shows_one_date(client):
+    published = timezone.now() - timedelta(hours=2)
+    article = make_article(publish_at=published)
+    Article.objects.filter(pk=article.pk).update(last_public_change_at=published)
+
+    line = dateline(client.get(article.get_absolute_url()))
+
+    assert "입력" in line and "수정" not in line
+
+
+def test_corrections_ledger_is_shown_under_the_article_in_order(client):
+    editor = make_staff("Editor")
+    article = make_article()
+    workflow.add_correction(
+        article,
+        by=editor,
+        kind="correction",
+        text="사진 설명의 날짜를 고쳤습니다.",
+        now=datetime(2024, 6, 18, 1, 30, tzinfo=UTC),
+    )
+    workflow.add_correction(
+        article, by=editor, kind="reply_report", text="<b>반론</b>: 사실과 다릅니다."
+    )
+
+    page = body(client.get(article.get_absolute_url()))
+
+    ledger = page[page.index('<section class="article__corrections"') :]
+    ledger = ledger[: ledger.index("</section>")]
+    assert page.index('<div class="article__body">') < page.index(ledger)
+    assert '<h2 id="corrections-heading">정정·반론</h2>' in ledger
+    assert ledger.index("정정</strong>") < ledger.index("반론보도</strong>")
+    assert "사진 설명의 날짜를 고쳤습니다." in ledger
+    assert (
+        '<time datetime="2024-06-18T10:30:00+09:00">2024년 6월 18일 오전 10:30</time>'
+        in ledger
+    )
+    assert "&lt;b&gt;반론&lt;/b&gt;: 사실과 다릅니다." in ledger
+
+
+def test_article_without_corrections_has_no_ledger(client):
+    article = make_article()
+
+    assert "article__corrections" not in body(client.get(article.get_absolute_url()))
+
+
+def related_titles(response) -> list[str]:
+    page = body(response)
+    if '<section class="related"' not in page:
+        return []
+    block = page[page.index('<section class="related"') :]
+    block = block[: block.index("</section>")]
+    return re.findall(r'class="card__title"><a [^>]*>([^<]*)</a>', block)
+
+
+def test_related_articles_share_categories_most_shared_then_newest(client):
+    article = make_article(title="기준 기사", categories=["정치", "서울", "예산"])
+    make_article(
+        title="하나 겹침 새 기사", categories=["정치"], publish_at=hours_ago(1)
+    )
+    make_article(
+        title="둘 겹침 옛 기사", categories=["정치", "서울"], publish_at=hours_ago(9)
+    )
+    make_article(title="셋 겹침 기사", categories=["예산", "서울", "정치", "경제"],
+                 publish_at=hours_ago(20))  # fmt: skip
+    make_article(
+        title="하나 겹침 옛 기사", categories=["예산"], publish_at=hours_ago(5)
+    )
+    make_article(
+        title="하나 겹침 가장 옛 기사", categories=["서울"], publish_at=hours_ago(30)
+    )
+    make_article(title="상관없는 기사", categories=["연예"], publish_at=hours_ago(1))
+
+    titles = related_titles(client.get(article.get_absolute_url()))
+
+    assert titles == [
+        "셋 겹침 기사",
+        "둘 겹침 옛 기사",
+        "하나 겹침 새 기사",
+        "하나 겹침 옛 기사",
+    ]
+    assert len(titles) == listings.RELATED_ARTICLES
+
+
+def test_related_articles_never_include_unpublished_ones(client):
+    article = make_article(title="기준 기사", categories=["정치"])
+    hidden = make_nonpublic_articles(categories=["정치"])
+    make_article(title="공개된 관련 기사", categories=["정치"], publish_at=hours_ago(3))
+
+    response = client.get(article.get_absolute_url())
+
+    assert related_titles(response) == ["공개된 관련 기사"]
+    for other in hidden:
+        assert other.title not in html(response), other.title
+
+
+def test_article_without_shared_categories_has_no_related_section(client):
+    article = make_article(categories=["정치"])
+    make_article(categories=["경제"])
+    uncategorised = make_article()
+
+    for subject in (article, uncategorised):
+        page = body(client.get(subject.get_absolute_url()))
+        assert "관련 기사" not in page
+
+
+def test_related_cards_keep_headings_in_order(client):
+    article = make_article(categories=["정치"])
+    make_article(categories=["정치"], image_url="https://example.com/r.jpg")
+
+    page = body(client.get(article.get_absolute_url()))
+    related = page[page.index('<section class="related"') :]
+
+    assert '<h2 class="section-title" id="related-heading">관련 기사</h2>' in related
+    assert '<h3 class="card__title">' in related
 
 
 # Category page
@@ -426,30 +510,91 @@ def test_korean_author_slug_resolves_percent_encoded(client):
 
 
 # Query counts
+#
+# Each public page costs a fixed number of queries, whatever it shows. Every page
+# pays one for the navigation's categories (category_nav); the numbers below add
+# up what each view fetches. A list of articles costs a COUNT for the paginator,
+# the page itself, and one prefetch each for categories and bylines.
+LIST = 1 + 1 + 2
+NAV = 1
+PAGE_QUERIES = {
+    # lead (1 + 2 prefetches), latest list, section categories, the sections'
+    # ranked rows, their articles (1 + 2 prefetches), archive years
+    "front": 3 + LIST + 1 + 1 + 3 + 1 + NAV,
+    # the article (1 + 2 prefetches), related (1 + 2), corrections
+    "article": 3 + 3 + 1 + NAV,
+    # the category, "has live articles?" (empty answers 404), the list
+    "category": 1 + 1 + LIST + NAV,
+    # the author, the list
+    "author": 1 + LIST + NAV,
+    # "has live articles?", month counts, archive years, the list
+    "archive-year": 1 + 1 + 1 + LIST + NAV,
+    # "has live articles?", the list
+    "archive-month": 1 + LIST + NAV,
+}
+JUNE_2024 = datetime(2024, 6, 28, 12, tzinfo=UTC)
 
 
-@pytest.mark.parametrize("url", ["/", "/categories/정치/", "/authors/한지민/"])
-def test_list_query_count_does_not_grow_with_articles(
-    client, settings, django_assert_num_queries, url
+def page_urls(subject: Article) -> dict[str, str]:
+    return {
+        "front": "/",
+        "article": subject.get_absolute_url(),
+        "category": "/categories/정치/",
+        "author": "/authors/한지민/",
+        "archive-year": "/archive/2024/",
+        "archive-month": "/archive/2024/06/",
+    }
+
+
+def grow(subject: Article, *, articles: int, categories: int, authors: int):
+    """Give every page more to show: articles in June 2024, each in every section
+    and by every author; the subject gets them all too, and one more correction."""
+    names = ["정치", "경제", "사회", "국제", "문화", "스포츠"][:categories]
+    for order, name in enumerate(names):
+        Category.objects.update_or_create(
+            name=name, defaults={"is_section": True, "section_order": order}
+        )
+    while (known := Author.objects.count()) < authors:
+        make_author("한지민" if known == 0 else f"기자{known}")
+    people = list(Author.objects.order_by("pk"))
+    done = Article.objects.count()
+    for n in range(done, done + articles):
+        make_article(
+            title=f"6월 기사 {n}",
+            image_url="https://example.com/photo.jpg",
+            categories=names,
+            authors=people,
+            publish_at=JUNE_2024 - timedelta(hours=n),
+        )
+    subject.categories.add(*names)
+    for position, author in enumerate(people):
+        Byline.objects.get_or_create(
+            article=subject, author=author, defaults={"position": position}
+        )
+    workflow.add_correction(
+        subject, by=workflow.SYSTEM, kind="update", text="내용을 보탰습니다."
+    )
+
+
+@pytest.mark.parametrize("page", list(PAGE_QUERIES))
+def test_page_query_count_is_fixed_and_does_not_grow(
+    client, settings, django_assert_num_queries, page
 ):
     settings.NEWSROOM_ARTICLES_PER_PAGE = 20
-    reporters = [make_author("한지민"), make_author("강민호")]
+    subject = make_article(title="기준 기사", publish_at=JUNE_2024)
+    grow(subject, articles=2, categories=1, authors=1)
+    url = page_urls(subject)[page]
 
-    def add_articles(n):
-        for _ in range(n):
-            make_article(categories=["정치", "경제"], authors=reporters)
+    with django_assert_num_queries(PAGE_QUERIES[page]):
+        small = client.get(url)
+    grow(subject, articles=12, categories=5, authors=4)
+    with django_assert_num_queries(PAGE_QUERIES[page]):
+        large = client.get(url)
 
-    add_articles(3)
-    client.get(url)  # warm any one-off caches
-    with CaptureQueriesContext(connection) as three:
-        response = client.get(url)
-    assert html(response).count('<article class="card">') == 3
-
-    add_articles(7)
-    with django_assert_num_queries(len(three.captured_queries)):
-        response = client.get(url)
-    assert html(response).count('<article class="card">') == 10
-    assert html(response).count('rel="author">강민호</a>') == 10
+    assert small.status_code == large.status_code == 200
+    # The larger page really shows more: more cards, bylines and categories.
+    for marker in ('rel="author"', 'class="card"', "/categories/"):
+        assert html(large).count(marker) > html(small).count(marker), marker
 
 
 # Escaping
@@ -470,15 +615,26 @@ def hostile_article():
     )
 
 
-@pytest.mark.parametrize("page", ["list", "detail", "category", "author"])
+@pytest.mark.parametrize(
+    "page", ["list", "detail", "category", "author", "year", "month", "related"]
+)
 def test_plain_text_fields_are_escaped_on_every_page(client, page):
     article = hostile_article()
     category = article.categories.get()
+    category.is_section = True
+    category.save()
+    other = make_article(categories=[category.name])
+    published = timezone.localtime(article.publish_at)
     url = {
         "list": "/",
         "detail": article.get_absolute_url(),
         "category": category.get_absolute_url(),
         "author": article.authors.get().get_absolute_url(),
+        "year": reverse("articles:archive-year", args=[published.year]),
+        "month": reverse(
+            "articles:archive-month", args=[published.year, published.month]
+        ),
+        "related": other.get_absolute_url(),
     }[page]
 
     response = client.get(url)
@@ -494,18 +650,41 @@ def test_plain_text_fields_are_escaped_on_every_page(client, page):
 # Layout
 
 
-@pytest.mark.parametrize("page", ["list", "detail", "category", "author", "404"])
-def test_every_page_has_the_shared_korean_layout(client, page):
-    article = make_article(categories=["정치"], authors=[make_author("한지민")])
-    url = {
+EVERY_PAGE = ["list", "detail", "category", "author", "year", "month", "404", "410"]
+
+
+def any_page_url(page: str) -> str:
+    """A page of each kind, with enough on it to have every part."""
+    Category.objects.create(name="정치", is_section=True)
+    author = make_author("한지민")
+    article = make_article(
+        categories=["정치"],
+        authors=[author],
+        image_url="https://example.com/photo.jpg",
+        image_alt="국회 본회의장",
+        publish_at=JUNE_2024,
+    )
+    make_article(categories=["정치"], publish_at=JUNE_2024 - timedelta(days=1))
+    make_article(categories=["정치"], publish_at=JUNE_2024 - timedelta(days=2))
+    workflow.add_correction(
+        article, by=workflow.SYSTEM, kind="correction", text="바로잡습니다."
+    )
+    gone = make_article(status=Article.Status.TAKEN_DOWN)
+    return {
         "list": "/",
         "detail": article.get_absolute_url(),
         "category": "/categories/정치/",
         "author": "/authors/한지민/",
+        "year": "/archive/2024/",
+        "month": "/archive/2024/06/",
         "404": "/articles/없는-기사/",
+        "410": gone.get_absolute_url(),
     }[page]
 
-    content = html(client.get(url))
+
+@pytest.mark.parametrize("page", EVERY_PAGE)
+def test_every_page_has_the_shared_korean_layout(client, page):
+    content = html(client.get(any_page_url(page)))
 
     assert content.startswith('<!doctype html>\n<html lang="ko">')
     assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in (
@@ -526,6 +705,31 @@ def test_every_page_has_the_shared_korean_layout(client, page):
     assert "<script" not in JSON_LD.sub("", content)
     assert "<style" not in content
     assert " style=" not in content
+
+
+@pytest.mark.parametrize("page", EVERY_PAGE)
+def test_every_page_has_landmarks_one_h1_and_headings_in_order(client, page):
+    content = html(client.get(any_page_url(page)))
+    main = content[content.index("<main") : content.index("</main>")]
+
+    for landmark in ("<header", "<nav", "<main", "<footer"):
+        assert content.count(landmark) >= 1, landmark
+    assert content.count("<main") == 1
+    # Every heading lives in <main>, starting with the only h1, never skipping.
+    levels = [int(n) for n in re.findall(r"<h([1-6])[ >]", content)]
+    assert levels == [int(n) for n in re.findall(r"<h([1-6])[ >]", main)]
+    assert levels[0] == 1 and levels.count(1) == 1
+    assert all(b - a <= 1 for a, b in zip(levels, levels[1:], strict=False)), levels
+
+
+@pytest.mark.parametrize("page", EVERY_PAGE)
+def test_every_image_has_an_alt_attribute(client, page):
+    content = html(client.get(any_page_url(page)))
+
+    images = re.findall(r"<img\b[^>]*>", content)
+    assert all(re.search(r' alt="[^"]*"', image) for image in images), images
+    if page in ("list", "detail"):
+        assert 'alt="국회 본회의장"' in content
 
 
 def test_linked_static_files_exist():
