@@ -5,7 +5,7 @@ from django.core.paginator import Paginator
 from django.template import Context, Template
 from django.utils import timezone
 
-from articles.models import Article
+from articles.models import Article, Category
 from articles.templatetags.articles_tags import korean_datetime
 from tests.factories import make_article
 
@@ -84,6 +84,31 @@ def test_category_nav_lists_busiest_live_categories_first():
     assert output.index(">경제</a>") < output.index(">정치</a>")
     assert "사회" not in output
     assert "국제" not in output
+
+
+@pytest.mark.django_db
+def test_category_nav_lists_editor_sections_in_their_order():
+    make_article(categories=["경제", "경제", "정치", "스포츠"])
+    make_article(categories=["경제"])
+    Category.objects.filter(name="정치").update(is_section=True, section_order=2)
+    Category.objects.filter(name="스포츠").update(is_section=True, section_order=1)
+
+    output = render("{% category_nav %}")
+
+    assert output.index(">스포츠</a>") < output.index(">정치</a>")
+    assert ">경제</a>" not in output
+
+
+@pytest.mark.django_db
+def test_category_nav_leaves_out_sections_without_live_articles():
+    make_article(categories=["정치"])
+    make_article(categories=["사회"], status=Article.Status.DRAFT)
+    Category.objects.update(is_section=True)
+
+    output = render("{% category_nav %}")
+
+    assert ">정치</a>" in output
+    assert "사회" not in output
 
 
 @pytest.mark.django_db

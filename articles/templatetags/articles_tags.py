@@ -61,13 +61,19 @@ def page_links(page_obj) -> list:
 
 @register.inclusion_tag("articles/includes/category_nav.html")
 def category_nav(current=None) -> dict:
-    """The sections with live articles, busiest first, for the site navigation."""
-    categories = (
-        Category.objects.filter(
-            categorized_articles__content_object__in=Article.objects.live()
-        )
-        .annotate(live_articles=Count("categorized_articles"))
-        .order_by("-live_articles", "name")[:NAV_CATEGORY_LIMIT]
+    """The site navigation: the sections editors chose, in their order.
+
+    Until an editor marks a section, the categories with the most live articles
+    stand in. Either way only categories with a live article are listed.
+    """
+    with_live_articles = Category.objects.filter(
+        categorized_articles__content_object__in=Article.objects.live()
+    ).annotate(live_articles=Count("categorized_articles"))
+    sections = with_live_articles.filter(is_section=True).order_by(
+        "section_order", "name"
+    )[:NAV_CATEGORY_LIMIT]
+    categories = list(sections) or list(
+        with_live_articles.order_by("-live_articles", "name")[:NAV_CATEGORY_LIMIT]
     )
     return {"categories": categories, "current": current}
 
