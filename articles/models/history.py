@@ -1,0 +1,136 @@
+"""What happened to an article: revisions, transitions, corrections."""
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from ..text import nfc
+from .article import Article
+
+
+class AppendOnlyModel(models.Model):
+    """A record that is written once and never changed or deleted one by one."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValueError(f"{type(self).__name__} rows are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError(f"{type(self).__name__} rows are append-only.")
+
+
+class ArticleRevision(AppendOnlyModel):
+    """Every editable field of an article as it was after one save or transition."""
+
+    article = models.ForeignKey(
+        Article,
+        verbose_name=_("기사"),
+        on_delete=models.CASCADE,
+        related_name="revisions",
+    )
+    version = models.PositiveIntegerField(_("판 번호"))
+    data = models.JSONField(_("내용"), encoder=DjangoJSONEncoder)
+    note = models.CharField(_("메모"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("시각"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("저장한 사람"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_by_name = models.CharField(_("저장한 사람 이름"), max_length=150)
+
+    class Meta:
+        verbose_name = _("기사 판")
+        verbose_name_plural = _("기사 판")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.article} · {self.version}판"
+
+
+class ArticleTransition(AppendOnlyModel):
+    """One step of the publishing workflow: who moved the article, when, from, to."""
+
+    article = models.ForeignKey(
+        Article,
+        verbose_name=_("기사"),
+        on_delete=models.CASCADE,
+        related_name="transitions",
+    )
+    from_status = models.CharField(
+        _("이전 상태"), max_length=20, choices=Article.Status
+    )
+    to_status = models.CharField(_("새 상태"), max_length=20, choices=Article.Status)
+    comment = models.TextField(_("메모"), blank=True)
+    created_at = models.DateTimeField(_("시각"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("처리한 사람"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_by_name = models.CharField(_("처리한 사람 이름"), max_length=150)
+
+    class Meta:
+        verbose_name = _("진행 기록")
+        verbose_name_plural = _("진행 기록")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return (
+            f"{self.article}: {self.get_from_status_display()} → "
+            f"{self.get_to_status_display()}"
+        )
+
+
+class Correction(AppendOnlyModel):
+    """A public entry under a published article: a correction, update or remedy."""
+
+    class Kind(models.TextChoices):
+        CORRECTION = "correction", _("정정")
+        UPDATE = "update", _("업데이트")
+        # The remedies of the Korean Press Arbitration Act.
+        CORRECTION_REPORT = "correction_report", _("정정보도")
+        REPLY_REPORT = "reply_report", _("반론보도")
+        FOLLOW_UP_REPORT = "follow_up_report", _("추후보도")
+
+    article = models.ForeignKey(
+        Article,
+        verbose_name=_("기사"),
+        on_delete=models.CASCADE,
+        related_name="corrections",
+    )
+    kind = models.CharField(_("종류"), max_length=20, choices=Kind)
+    text = models.TextField(_("내용"), help_text=_("기사 아래에 그대로 보입니다."))
+    created_at = models.DateTimeField(_("시각"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("편집자"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("정정·반론")
+        verbose_name_plural = _("정정·반론")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.text[:40]}"
+
+    def save(self, *args, **kwargs):
+        self.text = nfc(self.text)
+        super().save(*args, **kwargs)

@@ -1,0 +1,58 @@
+"""Categories: a taggit tag model of our own, with names composed to NFC."""
+
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from taggit.managers import _TaggableManager
+from taggit.models import TagBase
+
+from ..text import nfc, unicode_slug
+
+
+class Category(TagBase):
+    """A section or topic; articles are tagged with categories through taggit."""
+
+    description = models.TextField(_("설명"), blank=True)
+    is_section = models.BooleanField(
+        _("첫 화면 섹션"),
+        default=False,
+        help_text=_("켜면 첫 화면에 이 카테고리의 최신 기사 묶음이 나옵니다."),
+    )
+    section_order = models.PositiveSmallIntegerField(
+        _("섹션 순서"),
+        default=0,
+        help_text=_("첫 화면에서 섹션이 놓이는 순서. 작은 수가 위로 갑니다."),
+    )
+
+    class Meta:
+        verbose_name = _("카테고리")
+        verbose_name_plural = _("카테고리")
+        ordering = ["name"]
+
+    def save(self, *args, **kwargs):
+        self.name = nfc(self.name)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("articles:category", kwargs={"slug": self.slug})
+
+    def slugify(self, tag, i=None):
+        slug = unicode_slug(tag, max_length=90) or "category"
+        return f"{slug}-{i}" if i is not None else slug
+
+
+class NFCTaggableManager(_TaggableManager):
+    """Compose category names before taggit looks them up by name.
+
+    Without this, a name typed on macOS (decomposed jamo) would create a second
+    category beside the composed one.
+    """
+
+    def _to_tag_model_instances(self, tags, tag_kwargs):
+        tags = [nfc(tag) if isinstance(tag, str) else tag for tag in tags]
+        return super()._to_tag_model_instances(tags, tag_kwargs)
+
+    def remove(self, *tags):
+        return super().remove(
+            *(nfc(tag) if isinstance(tag, str) else tag for tag in tags)
+        )
