@@ -13,11 +13,18 @@ one's full body vector to score it would cost seconds (see
 benchmarks/search_benchmark.py). Matching itself is answered by the GIN index.
 """
 
-from django.db import connections
+from contextlib import contextmanager
+
+from django.conf import settings
+from django.db import OperationalError, connections, transaction
 from django.db.models import Case, F, FloatField, Func, Q, QuerySet, Value, When
 
 from .analysis import Phrase, Query
 from .indexing import TERM_COLUMNS, lexeme
+
+# PostgreSQL's code for a statement cancelled by statement_timeout.
+QUERY_CANCELED = "57014"
+DEFAULT_TIMEOUT_MS = 3000
 
 # (weight on PostgreSQL, term column of the fallback, tier)
 TIERS = (("A", "title_terms", 3), ("B", "summary_terms", 2))
@@ -31,6 +38,39 @@ def search_articles(articles: QuerySet, query: Query) -> QuerySet:
             "-search_tier", "-search_rank", "-publish_at", "-pk"
         )
     return _fallback(articles, query).order_by("-search_tier", "-publish_at", "-pk")
+
+
+class SearchTimedOut(Exception):
+    """The query matched so much that ranking it took longer than allowed."""
+
+
+@contextmanager
+def time_limit(using: str):
+    """Run the search's statements in a transaction cancelled after a time limit.
+
+    The cost of a search grows with the number of articles it matches (about
+    30 microseconds each on PostgreSQL), so a query made of the commonest words
+    could keep a connection busy for seconds. On PostgreSQL the statements get
+    NEWSROOM_SEARCH_TIMEOUT_MS (default 3000) and SearchTimedOut is raised when
+    they run out; the fallback has no such limit.
+    """
+    connection = connections[using]
+    try:
+        with transaction.atomic(using=using):
+            if connection.vendor == "postgresql":
+                timeout = getattr(
+                    settings, "NEWSROOM_SEARCH_TIMEOUT_MS", DEFAULT_TIMEOUT_MS
+                )
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        "SELECT set_config('statement_timeout', %s, true)",
+                        [str(int(timeout))],
+                    )
+            yield
+    except OperationalError as error:
+        if getattr(error.__cause__, "sqlstate", None) == QUERY_CANCELED:
+            raise SearchTimedOut from error
+        raise
 
 
 def tsquery(query: Query, weight: str = "") -> str:

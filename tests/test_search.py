@@ -5,9 +5,11 @@ import io
 import json
 import random
 import re
+import time
 import unicodedata
 from datetime import timedelta
 
+import psycopg
 import pytest
 from django.core.management import call_command
 from django.db import connection, transaction
@@ -560,6 +562,35 @@ def test_matching_can_use_the_gin_index(postgresql):
         plan = SearchEntry.objects.filter(document__matches=tsquery(query)).explain()
 
     assert GIN_INDEX in plan
+
+
+def test_search_that_runs_out_of_time_asks_for_narrower_words(
+    client, postgresql, settings
+):
+    settings.NEWSROOM_SEARCH_TIMEOUT_MS = 200
+    database = connection.settings_dict
+    # Another session holds the index table, so the search waits until its
+    # time limit cancels it: a stand-in for a query that matches too much.
+    with psycopg.connect(
+        dbname=database["NAME"],
+        host=database["HOST"] or None,
+        port=database["PORT"] or None,
+        user=database["USER"] or None,
+        password=database["PASSWORD"] or None,
+    ) as other:
+        # Should the time limit fail, the server ends this session after 5 s
+        # and the test fails instead of waiting forever.
+        other.execute("SET idle_in_transaction_session_timeout = '5s'")
+        other.execute("LOCK TABLE search_searchentry IN ACCESS EXCLUSIVE MODE")
+        started = time.monotonic()
+        response = search(client, "방북")
+        waited = time.monotonic() - started
+
+    assert response.status_code == 200
+    assert "검색어를 좁혀 주세요" in response.content.decode()
+    assert waited < 3
+    # The connection is still usable afterwards.
+    assert search(client, "방북").status_code == 200
 
 
 def test_whole_search_query_can_use_the_gin_index(postgresql):
