@@ -1,5 +1,7 @@
 import pytest
 
+from .people import make_staff
+
 
 @pytest.fixture(autouse=True)
 def isolated_media_and_fast_hashing(settings, tmp_path):
@@ -13,3 +15,20 @@ def isolated_media_and_fast_hashing(settings, tmp_path):
             "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         },
     }
+
+
+@pytest.fixture
+def reporter(db):
+    """A staff user in the Reporter group the data migration creates."""
+    return make_staff("Reporter")
+
+
+@pytest.fixture
+def editor(db):
+    """A staff user in the Editor group the data migration creates."""
+    return make_staff("Editor")
+
+
+@pytest.fixture
+def superuser(db):
+    return make_staff(None)

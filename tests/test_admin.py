@@ -28,21 +28,6 @@ CHANGELIST = reverse("admin:articles_article_changelist")
 DECOMPOSED_PUTIN = "\u1111\u116e\u1110\u1175\u11ab"  # 푸틴 as jamo
 
 
-@pytest.fixture
-def reporter():
-    return make_staff("Reporter")
-
-
-@pytest.fixture
-def editor():
-    return make_staff("Editor")
-
-
-@pytest.fixture
-def superuser():
-    return make_staff(None)
-
-
 def draft_of(user, **overrides):
     fields = {"status": Status.DRAFT, "publish_at": None, "owner": user}
     return make_article(**{**fields, **overrides})

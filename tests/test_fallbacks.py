@@ -7,16 +7,10 @@ from django.utils import timezone
 from articles import workflow
 from articles.models import Article, Category
 from tests.factories import make_article
-from tests.people import make_staff
 
 pytestmark = pytest.mark.django_db
 
 NOTICE = "이 기사는 법원의 결정에 따라 삭제 조치되었습니다. <b>문의</b>는 독자센터로."
-
-
-@pytest.fixture
-def editor():
-    return make_staff("Editor")
 
 
 def test_taken_down_article_answers_410_with_its_notice(client, editor):

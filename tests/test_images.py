@@ -30,11 +30,6 @@ RED, BLUE = (220, 20, 20), (20, 20, 220)
 SEOUL_CITY_HALL = (37.0, 33.0, 59.0)
 
 
-@pytest.fixture
-def editor():
-    return make_staff("Editor")
-
-
 # Test images ---------------------------------------------------------------------
 
 

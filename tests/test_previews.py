@@ -17,16 +17,6 @@ Status = Article.Status
 
 
 @pytest.fixture
-def reporter():
-    return make_staff("Reporter")
-
-
-@pytest.fixture
-def editor():
-    return make_staff("Editor")
-
-
-@pytest.fixture
 def draft(reporter):
     return make_article(
         title="단독: 시의회 예산 삭감 내막",

@@ -27,21 +27,6 @@ INPUTS = {
 }
 
 
-@pytest.fixture
-def reporter():
-    return make_staff("Reporter")
-
-
-@pytest.fixture
-def editor():
-    return make_staff("Editor")
-
-
-@pytest.fixture
-def superuser():
-    return make_staff(None)
-
-
 def draft_of(user, **overrides):
     fields = {"status": Status.DRAFT, "publish_at": None, "owner": user}
     return make_article(**{**fields, **overrides})
