@@ -10,6 +10,7 @@ from datetime import datetime
 
 from django.db.models import Count, F, Window
 from django.db.models.functions import RowNumber, TruncMonth
+from django.urls import reverse
 from django.utils import timezone
 
 from .models import Article, CategorizedArticle, Category
@@ -19,6 +20,25 @@ RELATED_ARTICLES = 4
 # Archives reach this far: beyond, a date cannot be turned into UTC and back.
 FIRST_ARCHIVE_YEAR = 2
 LAST_ARCHIVE_YEAR = 9998
+
+
+@dataclass(frozen=True)
+class ArchivePeriod:
+    """A year, or a month of it, as the date archive pages show it."""
+
+    year: int
+    month: int | None = None
+
+    def __str__(self):
+        return f"{self.year}년 {self.month}월" if self.month else f"{self.year}년"
+
+    def get_absolute_url(self):
+        if self.month:
+            return reverse(
+                "articles:archive-month",
+                kwargs={"year": self.year, "month": self.month},
+            )
+        return reverse("articles:archive-year", kwargs={"year": self.year})
 
 
 def lead_story(now: datetime | None = None) -> Article | None:

@@ -170,7 +170,9 @@ def news_article(article) -> dict:
 
 def listing_metadata(subject=None, *, page_number: int = 1) -> dict:
     """Canonical URL and basic Open Graph for the front page (no subject) and for
-    a category's or an author's page; later pages keep their page number."""
+    a category's, an author's or an archive period's page; later pages keep their
+    page number."""
+    from .listings import ArchivePeriod
     from .models import Author, Category
 
     site_name = settings.NEWSROOM_SITE_NAME
@@ -186,6 +188,10 @@ def listing_metadata(subject=None, *, page_number: int = 1) -> dict:
     elif isinstance(subject, Author):
         title = subject.name
         description = subject.bio or f"{site_name} {subject.name}의 기사"
+        path = subject.get_absolute_url()
+    elif isinstance(subject, ArchivePeriod):
+        title = f"{subject} 기사"
+        description = f"{site_name}의 {subject} 기사"
         path = subject.get_absolute_url()
     else:
         title = site_name

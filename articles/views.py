@@ -122,7 +122,11 @@ class ArchiveMixin(ArticleListMixin):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
-            year=self.year, month=self.month, period_start=self.start, **kwargs
+            year=self.year,
+            month=self.month,
+            period=listings.ArchivePeriod(self.year, self.month),
+            period_start=self.start,
+            **kwargs,
         )
 
 

@@ -1,7 +1,7 @@
 import io
 import json
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 
 import pytest
@@ -337,6 +337,20 @@ def test_author_page_has_canonical_and_open_graph(client):
     assert tags.one("og:title") == "김서울"
     assert tags.one("og:site_name") == "서울신문고"
     assert tags.one("description") == "서울신문고 김서울의 기사"
+
+
+@pytest.mark.django_db
+def test_archive_pages_have_canonical_and_open_graph(client):
+    make_article(publish_at=datetime(2024, 6, 17, 9, 0, tzinfo=UTC))
+
+    year = HeadTags(page(client, "/archive/2024/"))
+    month = HeadTags(page(client, "/archive/2024/06/"))
+
+    assert year.canonical() == f"{SITE}/archive/2024/"
+    assert year.one("og:title") == "2024년 기사"
+    assert month.canonical() == f"{SITE}/archive/2024/06/"
+    assert month.one("og:url") == f"{SITE}/archive/2024/06/"
+    assert month.one("description") == "서울신문고의 2024년 6월 기사"
 
 
 # Absolute URLs
