@@ -59,6 +59,18 @@ def page_links(page_obj) -> list:
     )
 
 
+@register.simple_tag(takes_context=True)
+def page_url(context, number: int) -> str:
+    """Link to page `number` of the current listing, keeping its other parameters
+    (a search's q). Page 1 is the plain address, never ?page=1."""
+    request = context["request"]
+    query = request.GET.copy()
+    query.pop("page", None)
+    if number > 1:
+        query["page"] = number
+    return f"?{query.urlencode()}" if query else request.path
+
+
 @register.inclusion_tag("articles/includes/category_nav.html")
 def category_nav(current=None) -> dict:
     """The site navigation: the sections editors chose, in their order.
