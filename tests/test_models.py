@@ -141,6 +141,17 @@ def test_bylines_keep_their_order():
     assert article.ordered_authors() == [first, second]
 
 
+def test_byline_names_typed_decomposed_are_stored_composed():
+    author = make_author("\u1112\u1169\u11bc\u1100\u1175\u11af\u1103\u1169\u11bc")
+    author.refresh_from_db()
+    assert (author.name, author.slug) == ("홍길동", "홍길동")
+
+
+def test_slug_from_a_decomposed_title_is_composed():
+    article = make_article(title="\u1107\u1161\u11bc\u1107\u116e\u11a8", slug="")
+    assert article.slug == "방북"
+
+
 def test_author_slug_keeps_korean_and_is_not_a_login_name():
     author = make_author("홍길동")
     assert author.slug == "홍길동"
