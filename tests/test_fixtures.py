@@ -15,7 +15,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from articles.models import Article, Author, Byline, CategorizedArticle, Category
-from articles.rendering import render_body
+from articles.rendering import drop_image, render_body
 
 pytestmark = pytest.mark.django_db
 
@@ -112,7 +112,11 @@ def test_seed_page_shows_the_rebuilt_body(client):
     page = response.content.decode()
     assert front_matter["title"] in page
     assert "러시아 대통령 푸틴의 북한 방문의 역사적의미</h2>" in page
-    assert article.body_html == render_body(body, "html")
+    # Stored without its opening image: the page shows that one above the body.
+    assert article.body_html == drop_image(
+        render_body(body, "html"), front_matter["image"]
+    )
+    assert "<img" in render_body(body, "html") and "<img" not in article.body_html
     expected_minutes = max(1, round(visible_characters(body) / 500))
     assert article.reading_minutes == expected_minutes
 

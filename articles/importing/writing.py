@@ -14,6 +14,8 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 
+from search import indexing
+
 from .. import workflow
 from ..models import Article, Author, Byline
 from ..text import unicode_slug
@@ -77,11 +79,14 @@ def import_documents(
     """Import checked documents in one transaction; undated ones get `now`."""
     now = now or timezone.now()
     result = ImportResult()
-    for done, document in enumerate(documents, start=1):
-        article, created = import_document(document, now=now)
-        (result.created if created else result.updated).append(article)
-        if progress:
-            progress(done, len(documents), article, created)
+    # Each article's search entry is built once, at the end, in batches: not
+    # once for the save and again for its categories.
+    with indexing.deferred():
+        for done, document in enumerate(documents, start=1):
+            article, created = import_document(document, now=now)
+            (result.created if created else result.updated).append(article)
+            if progress:
+                progress(done, len(documents), article, created)
     return result
 
 

@@ -45,6 +45,14 @@ def new_document_key() -> str:
     return uuid.uuid4().hex
 
 
+# What the derived columns are made from, and the derived columns themselves.
+BODY_SOURCES = frozenset({"body", "body_format", "image", "image_url"})
+TEXT_FIELDS = ("title", "excerpt", "feature_text", "body", "image_alt",
+               "image_caption", "image_credit")  # fmt: skip
+SOURCE_FIELDS = BODY_SOURCES | {"slug", *TEXT_FIELDS}
+DERIVED_FIELDS = ("slug", "body_html", "reading_minutes")
+
+
 class ArticleManager(models.Manager.from_queryset(ArticleQuerySet)):
     def get_by_natural_key(self, document_key):
         return self.get(document_key=document_key)
@@ -241,6 +249,13 @@ class Article(models.Model):
     def __str__(self):
         return self.title
 
+    def save(self, *args, update_fields=None, **kwargs):
+        # A partial save of a source field writes what is derived from it too:
+        # the pre_save receiver rebuilds it, this makes sure it reaches the row.
+        if update_fields is not None and SOURCE_FIELDS.intersection(update_fields):
+            update_fields = {*update_fields, *DERIVED_FIELDS}
+        super().save(*args, update_fields=update_fields, **kwargs)
+
     def get_absolute_url(self):
         return reverse("articles:detail", kwargs={"slug": self.slug})
 
@@ -257,18 +272,23 @@ class Article(models.Model):
                 {"image_alt": _("업로드한 이미지에는 대체 텍스트가 필요합니다.")}
             )
 
-    def refresh_derived_fields(self) -> None:
+    def refresh_derived_fields(self, fields=None) -> None:
         """Normalise text and rebuild what is derived from the body.
 
         Runs before every save, raw ones from loaddata included, so a fixture can
-        never bring its own (possibly unsafe) rendered body.
+        never bring its own (possibly unsafe) rendered body. `fields` are the
+        fields a partial save writes (None: all); the body is rendered only when
+        one of BODY_SOURCES is among them, so a status change renders nothing.
+        The stored body HTML leaves out a first image that repeats the featured
+        image: it is dropped here, once, and never per page view.
         """
-        for field in ("title", "excerpt", "feature_text", "body", "image_alt",
-                      "image_caption", "image_credit"):  # fmt: skip
+        for field in TEXT_FIELDS:
             setattr(self, field, nfc(getattr(self, field)))
         self.slug = unicode_slug(self.slug or self.title) or self.document_key[:32]
-        self.body_html = rendering.render_body(self.body, self.body_format)
-        self.reading_minutes = reading_minutes(strip_tags(self.body_html))
+        if fields is None or BODY_SOURCES.intersection(fields):
+            html = rendering.render_body(self.body, self.body_format)
+            self.body_html = rendering.drop_image(html, self.image_src)
+            self.reading_minutes = reading_minutes(strip_tags(self.body_html))
 
     def is_live_at(self, now) -> bool:
         """Mirror ArticleQuerySet.live(): one rule, written twice, tested together."""
@@ -320,18 +340,22 @@ class Article(models.Model):
         """The renditions of the uploaded image, made when it was saved."""
         return images.picture(self)
 
-    @cached_property
-    def display_body_html(self) -> str:
-        """The body as shown under the featured image, without repeating it."""
-        return rendering.drop_image(self.body_html, self.image_src)
-
     def ordered_authors(self) -> list[Author]:
         return [byline.author for byline in self.bylines.all()]
 
 
 @receiver(pre_save, sender=Article)
-def rebuild_article_derived_fields(sender, instance, **kwargs):
-    instance.refresh_derived_fields()
+def rebuild_article_derived_fields(
+    sender, instance, raw=False, update_fields=None, **kwargs
+):
+    """Derive before every save; a partial save touching no source derives nothing.
+
+    A raw save (loaddata) always derives everything: never trust a fixture.
+    """
+    if raw or update_fields is None:
+        instance.refresh_derived_fields()
+    elif SOURCE_FIELDS.intersection(update_fields):
+        instance.refresh_derived_fields(update_fields)
 
 
 class CategorizedArticleManager(models.Manager):
