@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import models
 from django.db.models import F, Q
-from django.db.models.signals import pre_save
+from django.db.models.signals import post_save, pre_save
 from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
@@ -21,6 +21,7 @@ from taggit.models import TaggedItemBase
 from .. import images, rendering
 from ..querysets import ArticleQuerySet
 from ..text import nfc, reading_minutes, unicode_slug
+from . import loading
 from .people import Author
 from .taxonomy import Category, NFCTaggableManager
 
@@ -55,7 +56,13 @@ DERIVED_FIELDS = ("slug", "body_html", "reading_minutes")
 
 class ArticleManager(models.Manager.from_queryset(ArticleQuerySet)):
     def get_by_natural_key(self, document_key):
-        return self.get(document_key=document_key)
+        memo = loading.memo()
+        if memo is not None and (found := memo.get(self.model, self.db, document_key)):
+            return found
+        article = self.get(document_key=document_key)
+        if memo is not None:
+            memo.remember(article, self.db, document_key)
+        return article
 
 
 class Article(models.Model):
@@ -358,10 +365,28 @@ def rebuild_article_derived_fields(
         instance.refresh_derived_fields(update_fields)
 
 
+@receiver(post_save, sender=Article)
+@receiver(post_save, sender=Category)
+def remember_loaded_row(sender, instance, created, raw, using, **kwargs):
+    """In a bulk load, later rows name this one by natural key: keep it at hand."""
+    if raw and (memo := loading.memo()) is not None:
+        memo.remember(instance, using, instance.natural_key()[0], inserted=created)
+
+
 class CategorizedArticleManager(models.Manager):
     def get_by_natural_key(self, document_key, category_name):
+        category_name = nfc(category_name)
+        memo = loading.memo()
+        if memo is not None:
+            key = (document_key, category_name)
+            if found := memo.get(self.model, self.db, key):
+                return found
+            article = memo.get(Article, self.db, document_key)
+            if article is not None and memo.was_inserted(Article, self.db, article.pk):
+                # The load inserted the article: it has no category rows yet.
+                raise self.model.DoesNotExist(key)
         return self.get(
-            content_object__document_key=document_key, tag__name=nfc(category_name)
+            content_object__document_key=document_key, tag__name=category_name
         )
 
 
@@ -385,9 +410,21 @@ class CategorizedArticle(TaggedItemBase):
         ]
 
     def natural_key(self):
-        return (self.content_object.document_key, self.tag.name)
+        memo, db = loading.memo(), self._state.db
+        article = memo and memo.get_pk(Article, db, self.content_object_id)
+        category = memo and memo.get_pk(Category, db, self.tag_id)
+        return (
+            (article or self.content_object).document_key,
+            (category or self.tag).name,
+        )
 
     natural_key.dependencies = ["articles.article", "articles.category"]
+
+
+@receiver(post_save, sender=CategorizedArticle)
+def remember_loaded_category_row(sender, instance, raw, using, **kwargs):
+    if raw and (memo := loading.memo()) is not None:
+        memo.remember(instance, using, instance.natural_key())
 
 
 class BylineManager(models.Manager):

@@ -4,9 +4,21 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from taggit.managers import _TaggableManager
-from taggit.models import TagBase
+from taggit.models import NaturalKeyManager, TagBase
 
 from ..text import nfc, unicode_slug
+from . import loading
+
+
+class CategoryManager(NaturalKeyManager):
+    def get_by_natural_key(self, name):
+        memo = loading.memo()
+        if memo is not None and (found := memo.get(self.model, self.db, name)):
+            return found
+        category = super().get_by_natural_key(name)
+        if memo is not None:
+            memo.remember(category, self.db, name)
+        return category
 
 
 class Category(TagBase):
@@ -23,6 +35,8 @@ class Category(TagBase):
         default=0,
         help_text=_("첫 화면에서 섹션이 놓이는 순서. 작은 수가 위로 갑니다."),
     )
+
+    objects = CategoryManager()
 
     class Meta:
         verbose_name = _("카테고리")
