@@ -29,6 +29,7 @@ REDIS_URL is unset for the newsroom's commands: the per-process memory cache.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import statistics
@@ -155,6 +156,28 @@ def time_task(task: str, *, args, scratch: Scratch, files: dict, round_: int):
     return seconds(output), (last[-1] if last else "")
 
 
+def time_rendering(posts, project: Path) -> float:
+    """Seconds `render_body` (Markdown + bleach) takes for every body, alone."""
+    code = (
+        "import json, sys, time\n"
+        f"sys.path.insert(0, {str(project)!r})\n"
+        "from articles.rendering import render_body\n"
+        "bodies = json.load(sys.stdin)\n"
+        "start = time.perf_counter()\n"
+        "for body in bodies:\n"
+        "    render_body(body, 'html')\n"
+        "print('SECONDS', time.perf_counter() - start)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        input=json.dumps([post.body for post in posts]),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return seconds(result.stdout)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--articles", type=int, default=5_000)
@@ -164,6 +187,12 @@ def main() -> None:
     parser.add_argument("--db-prefix", default="bench_bulk_load")
     parser.add_argument("--tasks", default=",".join(TASKS))
     parser.add_argument("--project", type=Path, default=ROOT)
+    parser.add_argument(
+        "--render",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also time render_body alone over the corpus (the sanitiser's share)",
+    )
     args = parser.parse_args()
     args.project = args.project.resolve()
     tasks = [task for task in args.tasks.split(",") if task]
@@ -196,6 +225,9 @@ def main() -> None:
             f"{os.cpu_count()} cores · Python {platform.python_version()} · "
             f"project {args.project}"
         )
+        render = time_rendering(posts, args.project) if args.render else None
+        if render is not None:
+            say(f"render_body alone (no database), all bodies: {render:.1f} s")
         vendors = (["sqlite"] if args.sqlite else []) + (["postgresql"] * use_pg)
         for vendor in vendors:
             scratch = Scratch(vendor, folder, server, args.db_prefix)
@@ -211,10 +243,10 @@ def main() -> None:
             finally:
                 if vendor == "postgresql":
                     scratch.drop_all()
-            report(vendor, times, args.rounds)
+            report(vendor, times, args.rounds, render)
 
 
-def report(vendor: str, times: dict[str, list[float]], rounds: int) -> None:
+def report(vendor: str, times: dict[str, list[float]], rounds: int, render) -> None:
     floor = statistics.median(times["plain"]) if times.get("plain") else None
     say(f"{vendor}: median of {rounds} round(s)")
     for task, values in times.items():
@@ -225,7 +257,10 @@ def report(vendor: str, times: dict[str, list[float]], rounds: int) -> None:
             f" (min {min(values):.1f}, max {max(values):.1f})" if rounds > 1 else ""
         )
         ratio = f"  {median / floor:5.1f}× plain" if floor else ""
-        say(f"  {task:7} {median:8.1f} s{spread}{ratio}")
+        share = ""
+        if render and task != "plain":
+            share = f"  (render_body alone: {100 * render / median:.0f} %)"
+        say(f"  {task:7} {median:8.1f} s{spread}{ratio}{share}")
 
 
 if __name__ == "__main__":
