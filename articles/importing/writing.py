@@ -17,17 +17,35 @@ from django.utils import timezone
 from .. import workflow
 from ..models import Article, Author, Byline
 from ..text import unicode_slug
-from .documents import TEXT_KEYS, Document, DocumentError, ImportRefused, read_documents
+from . import assets
+from .documents import (
+    ORIGINAL_KEY,
+    TEXT_KEYS,
+    Document,
+    DocumentError,
+    ImportRefused,
+    read_documents,
+)
 
 
 @dataclass
 class ImportResult:
     created: list[Article] = field(default_factory=list)
     updated: list[Article] = field(default_factory=list)
+    # One entry per document that imported with something left out, and why.
+    warnings: list[tuple[Path, str]] = field(default_factory=list)
 
 
-def import_document(document: Document, *, now: dt.datetime) -> tuple[Article, bool]:
-    """Create or update the article for `document`; True when it was created."""
+def import_document(
+    document: Document, *, now: dt.datetime, warnings: list[str] | None = None
+) -> tuple[Article, bool]:
+    """Create or update the article for `document`; True when it was created.
+
+    Problems that leave something out (an image that cannot be used) are
+    appended to `warnings`, after the document's own.
+    """
+    warnings = [] if warnings is None else warnings
+    warnings.extend(document.warnings)
     article = Article.objects.filter(document_key=document.key).first()
     created = article is None
     if created:
@@ -37,8 +55,13 @@ def import_document(document: Document, *, now: dt.datetime) -> tuple[Article, b
         setattr(article, name, getattr(document, name))
     article.body = document.body
     article.body_format = document.body_format
-    article.image_url = document.image_url
-    article.front_matter = document.extra
+    previous = (article.front_matter or {}).get(ORIGINAL_KEY)
+    original = _set_image(article, document, previous, warnings)
+    if document.body_images:
+        original["body_images"] = [list(pair) for pair in document.body_images]
+    article.front_matter = dict(document.extra)
+    if original:
+        article.front_matter[ORIGINAL_KEY] = original
     if article.publish_at is None:
         article.publish_at = document.publish_at or now
     workflow.save_article(article, by=workflow.SYSTEM, snapshot=False)
@@ -50,6 +73,50 @@ def import_document(document: Document, *, now: dt.datetime) -> tuple[Article, b
     except workflow.TransitionError as exc:
         raise ImportRefused([DocumentError(document.path, str(exc))]) from None
     return article, created
+
+
+def _set_image(article, document, previous, warnings) -> dict:
+    """Set the featured image from the document; what export needs to write back.
+
+    A file found under --assets becomes an upload, stored under a random name like
+    any other (the same file imported again is not copied again). A path that
+    cannot be used leaves an uploaded image the article already has.
+    """
+    previous = previous if isinstance(previous, dict) else {}
+    digest = ""
+    imported = bool(article.image) and article.image.name == previous.get("image_as")
+    if imported and (document.image_url or not document.image_original):
+        article.image = None  # the document no longer names the file we copied
+    article.image_url = document.image_url
+    if document.image_file:
+        upload, digest, problem = assets.featured_upload(document.image_file)
+        same = (
+            previous.get("image_sha256") == digest
+            and article.image
+            and article.image.name == previous.get("image_as")
+        )
+        if problem:
+            warnings.append(
+                f"featured image {document.image_path!r} not imported: {problem}"
+            )
+        elif not same:
+            article.image.save(upload.name, upload, save=False)
+        if not problem and not document.image_alt:
+            warnings.append(
+                "featured image has no 'image_alt' (text for readers who cannot "
+                "see it); add it in the admin"
+            )
+    if not document.image_original or (
+        document.image_original == article.image_url and not article.image
+    ):
+        return {}  # export writes the value back as it is
+    original = {
+        "image": document.image_original,
+        "image_as": article.image.name if article.image else article.image_url,
+    }
+    if digest and article.image:
+        original["image_sha256"] = digest
+    return original
 
 
 def _set_bylines(article: Article, names: Sequence[str]) -> None:
@@ -78,13 +145,18 @@ def import_documents(
     now = now or timezone.now()
     result = ImportResult()
     for done, document in enumerate(documents, start=1):
-        article, created = import_document(document, now=now)
+        warnings: list[str] = []
+        article, created = import_document(document, now=now, warnings=warnings)
         (result.created if created else result.updated).append(article)
+        if warnings:
+            result.warnings.append((document.path, "; ".join(warnings)))
         if progress:
             progress(done, len(documents), article, created)
     return result
 
 
-def import_paths(paths: Iterable[str | Path], **kwargs) -> ImportResult:
+def import_paths(
+    paths: Iterable[str | Path], *, site: assets.OldSite | None = None, **kwargs
+) -> ImportResult:
     """Read every document under `paths`, then import them all or none."""
-    return import_documents(read_documents(paths), **kwargs)
+    return import_documents(read_documents(paths, site=site), **kwargs)
