@@ -85,23 +85,30 @@ def is_path(reference: str) -> bool:
     )
 
 
-def site_folder(document: Path, root: Path, site: OldSite) -> str:
-    """The document's folder as a path from the site root ('' at the root)."""
+def site_folder(document: Path, base: Path) -> str | None:
+    """The document's folder as a path from `base` ('' there), None if outside."""
     folder = document.resolve().parent
-    for base in (site.assets, root.resolve()):
-        if base is not None and folder.is_relative_to(base):
-            relative = folder.relative_to(base).as_posix()
-            return "" if relative == "." else relative
-    return ""
+    if not folder.is_relative_to(base.resolve()):
+        return None
+    relative = folder.relative_to(base.resolve()).as_posix()
+    return "" if relative == "." else relative
 
 
-def locate(reference: str, *, folder: str, site: OldSite) -> Located:
-    """Turn one image path into a URL or a file; EscapesRoot under `--assets`."""
+def locate(reference: str, *, folder: str | None, site: OldSite) -> Located:
+    """Turn one image path into a URL or a file; EscapesRoot under `--assets`.
+
+    `folder` is the document's place in the site; None for a document outside
+    the `--assets` folder, whose relative paths lead nowhere known.
+    """
     reference = _LIQUID_ROOT.sub("/", reference, count=1)
     path, suffix = _split_suffix(reference)
     path = path.replace("\\", "/")
     if path.startswith("/"):
         joined = path.lstrip("/")
+    elif folder is None:
+        return Located(
+            problem="a relative path, and the document is not in the --assets folder"
+        )
     else:
         joined = f"{folder}/{path}" if folder else path
     relative = posixpath.normpath(f"/{joined}").lstrip("/")
@@ -174,11 +181,14 @@ class BodyImages:
     kept: tuple[str, ...] = ()  # paths left as written
 
 
-def rewrite_body(body: str, body_format: str, *, folder: str, site: OldSite):
+def rewrite_body(
+    body: str, body_format: str, *, folder: str | None, url_folder: str, site: OldSite
+) -> BodyImages:
     """The body with its image paths made absolute URLs on the old site.
 
     Without `--site-url` the paths stay and are listed in `kept`. Under
-    `--assets` a path out of the root raises EscapesRoot.
+    `--assets` a path out of the root raises EscapesRoot, though body images
+    are not copied yet (that comes with the image library).
     """
     rewritten, kept = [], []
 
@@ -190,7 +200,7 @@ def rewrite_body(body: str, body_format: str, *, folder: str, site: OldSite):
         if not site.url:
             kept.append(path)
             return path
-        url = locate(path, folder=folder, site=OldSite(url=site.url)).url
+        url = locate(path, folder=url_folder, site=OldSite(url=site.url)).url
         rewritten.append((url, path))
         return url
 

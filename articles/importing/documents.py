@@ -142,11 +142,21 @@ def read_document(
 
 def place_images(document: Document, site: assets.OldSite, root: Path) -> Document:
     """Resolve the document's image paths on the old site; warn what stays."""
-    folder = assets.site_folder(document.path, root, site)
+    # The document's place in the old site: under --assets, else under the
+    # folder it was found in.
+    folder = url_folder = None
+    if site.assets is not None:
+        folder = url_folder = assets.site_folder(document.path, site.assets)
+    if url_folder is None:
+        url_folder = assets.site_folder(document.path, root) or ""
     warnings = []
     changes: dict = {}
     if document.image_path:
-        located = assets.locate(document.image_path, folder=folder, site=site)
+        located = assets.locate(
+            document.image_path,
+            folder=folder if site.assets is not None else url_folder,
+            site=site,
+        )
         if located.url:
             changes["image_url"] = _checked_image_url(located.url)
         elif located.file:
@@ -157,7 +167,11 @@ def place_images(document: Document, site: assets.OldSite, root: Path) -> Docume
                 f"{located.problem}"
             )
     body = assets.rewrite_body(
-        document.body, document.body_format, folder=folder, site=site
+        document.body,
+        document.body_format,
+        folder=folder,
+        url_folder=url_folder,
+        site=site,
     )
     if body.kept:
         warnings.append(

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
@@ -37,12 +38,17 @@ class ImportResult:
 
 
 def import_document(
-    document: Document, *, now: dt.datetime, warnings: list[str] | None = None
+    document: Document,
+    *,
+    now: dt.datetime,
+    warnings: list[str] | None = None,
+    copied: list[str] | None = None,
 ) -> tuple[Article, bool]:
     """Create or update the article for `document`; True when it was created.
 
     Problems that leave something out (an image that cannot be used) are
-    appended to `warnings`, after the document's own.
+    appended to `warnings`, after the document's own; the names of image files
+    copied into storage to `copied`.
     """
     warnings = [] if warnings is None else warnings
     warnings.extend(document.warnings)
@@ -56,7 +62,7 @@ def import_document(
     article.body = document.body
     article.body_format = document.body_format
     previous = (article.front_matter or {}).get(ORIGINAL_KEY)
-    original = _set_image(article, document, previous, warnings)
+    original = _set_image(article, document, previous, warnings, copied)
     if document.body_images:
         original["body_images"] = [list(pair) for pair in document.body_images]
     article.front_matter = dict(document.extra)
@@ -65,6 +71,8 @@ def import_document(
     if article.publish_at is None:
         article.publish_at = document.publish_at or now
     workflow.save_article(article, by=workflow.SYSTEM, snapshot=False)
+    if copied and article.image and article.image.name in copied:
+        copied.extend(item["name"] for item in article.renditions.get("items", []))
     article.categories.set(list(document.categories))
     _set_bylines(article, document.authors)
     workflow.record_revision(article, by=workflow.SYSTEM, note="가져오기")
@@ -75,7 +83,7 @@ def import_document(
     return article, created
 
 
-def _set_image(article, document, previous, warnings) -> dict:
+def _set_image(article, document, previous, warnings, copied) -> dict:
     """Set the featured image from the document; what export needs to write back.
 
     A file found under --assets becomes an upload, stored under a random name like
@@ -101,6 +109,8 @@ def _set_image(article, document, previous, warnings) -> dict:
             )
         elif not same:
             article.image.save(upload.name, upload, save=False)
+            if copied is not None:
+                copied.append(article.image.name)
         if not problem and not document.image_alt:
             warnings.append(
                 "featured image has no 'image_alt' (text for readers who cannot "
@@ -114,6 +124,8 @@ def _set_image(article, document, previous, warnings) -> dict:
         "image": document.image_original,
         "image_as": article.image.name if article.image else article.image_url,
     }
+    if article.image and not digest and article.image.name == previous.get("image_as"):
+        digest = previous.get("image_sha256", "")  # the copy made before, kept
     if digest and article.image:
         original["image_sha256"] = digest
     return original
@@ -134,19 +146,35 @@ def _set_bylines(article: Article, names: Sequence[str]) -> None:
         )
 
 
-@transaction.atomic
 def import_documents(
     documents: Sequence[Document],
     *,
     now: dt.datetime | None = None,
     progress: Callable[[int, int, Article, bool], None] | None = None,
 ) -> ImportResult:
-    """Import checked documents in one transaction; undated ones get `now`."""
+    """Import checked documents in one transaction; undated ones get `now`.
+
+    A run that fails part way deletes the image files it had copied: no row
+    will ever point to them.
+    """
+    copied: list[str] = []
+    try:
+        return _import_all(documents, now=now, progress=progress, copied=copied)
+    except BaseException:
+        for name in copied:
+            default_storage.delete(name)
+        raise
+
+
+@transaction.atomic
+def _import_all(documents, *, now, progress, copied) -> ImportResult:
     now = now or timezone.now()
     result = ImportResult()
     for done, document in enumerate(documents, start=1):
         warnings: list[str] = []
-        article, created = import_document(document, now=now, warnings=warnings)
+        article, created = import_document(
+            document, now=now, warnings=warnings, copied=copied
+        )
         (result.created if created else result.updated).append(article)
         if warnings:
             result.warnings.append((document.path, "; ".join(warnings)))
