@@ -977,3 +977,60 @@ def test_run_failing_after_copying_leaves_no_copied_files(tmp_path, settings):
 
     assert database_state() == before
     assert media_files(settings) == set()
+
+
+def test_copied_image_over_the_upload_pixel_limit_is_a_warning(tmp_path):
+    from PIL import Image
+
+    blog = tmp_path / "blog"
+    (blog / "assets").mkdir(parents=True)
+    # 48 million pixels, over the admin's 40 million; 1-bit keeps the file tiny.
+    Image.new("1", (8000, 6000)).save(blog / "assets" / "huge.png")
+    doc = write_document(
+        blog / "_posts" / "큰-사진.md",
+        "title: 너무 큰 사진\nimage: /assets/huge.png\nimage_alt: 큰 사진\n",
+    )
+
+    out, err = run_blog_import(doc, assets=blog)
+
+    assert "이미지가 너무 큽니다(8,000×6,000 화소)" in warning_lines(err)["큰-사진.md"]
+    assert not Article.objects.get().image
+
+
+def test_copied_image_without_alt_text_imports_and_warns(tmp_path):
+    blog = make_blog(tmp_path / "blog")
+    doc = write_document(
+        blog / "_posts" / "대체-텍스트.md",
+        "title: 대체 텍스트 없음\nimage: /assets/img/map.png\n",
+    )
+
+    out, err = run_blog_import(doc, assets=blog)
+
+    assert Article.objects.get().image
+    assert "no 'image_alt'" in warning_lines(err)["대체-텍스트.md"]
+
+
+def test_liquid_site_root_in_a_path_is_the_site_root(tmp_path):
+    doc = write_document(
+        tmp_path / "_posts" / "리퀴드.md",
+        "title: 리퀴드 경로\nimage: '{{ site.baseurl }}/assets/img/표지.jpg'\n",
+    )
+
+    run_blog_import(doc, site_url="https://old.example.kr/")
+
+    assert (
+        Article.objects.get().image_url == "https://old.example.kr/assets/img/표지.jpg"
+    )
+
+
+def test_relative_path_of_a_document_outside_assets_is_a_warning(tmp_path):
+    blog = make_blog(tmp_path / "blog")
+    doc = write_document(
+        tmp_path / "elsewhere" / "바깥.md",
+        "title: 바깥 문서\nimage: ../blog/assets/img/map.png\n",
+    )
+
+    out, err = run_blog_import(doc, assets=blog)
+
+    assert "not in the --assets folder" in warning_lines(err)["바깥.md"]
+    assert not Article.objects.get().image
