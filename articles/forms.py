@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from PIL import Image, UnidentifiedImageError
 
+from . import limits
 from .models import Article, ArticleRevision, Correction
 
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
@@ -159,6 +160,13 @@ class ArticleAdminForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.fields["seen_version"].initial = self.instance.version
+
+    def clean_body(self):
+        body = self.cleaned_data.get("body", "")
+        fmt = self.cleaned_data.get("body_format") or self.instance.body_format
+        if reason := limits.body_refusal(body, fmt):
+            raise ValidationError(reason, code="body_limit")
+        return body
 
     def clean(self):
         cleaned = super().clean()
