@@ -75,6 +75,15 @@ _LIST_STOP = frozenset(
      "title", "tr", "track", "ul", "wbr", "xmp", "mi", "mo", "mn", "ms", "mtext",
      "annotation-xml", "foreignobject", "desc"}
 )  # fmt: skip
+_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+# End tags that close their element when it is in scope, whatever lies above it.
+_SCOPED_END = frozenset(
+    {"address", "article", "aside", "blockquote", "button", "center", "details",
+     "dialog", "dir", "div", "dl", "fieldset", "figcaption", "figure", "footer",
+     "header", "hgroup", "listing", "main", "menu", "nav", "ol", "pre", "search",
+     "section", "summary", "ul", "li", "dd", "dt", "applet", "marquee", "object",
+     "form"}
+)  # fmt: skip
 # Outside a table these start tags are ignored.
 _TABLE_ONLY = frozenset(
     {"tr", "td", "th", "tbody", "thead", "tfoot", "caption", "col", "colgroup"}
@@ -333,9 +342,8 @@ class _Scanner:
             self._close_last({"tr"}, _TABLE_SCOPE)
         elif name in {"tbody", "thead", "tfoot"}:
             self._close_last({"tbody", "thead", "tfoot"}, _TABLE_SCOPE)
-        elif name in {"h1", "h2", "h3", "h4", "h5", "h6"} and self.stack:
-            if self.stack[-1] in {"h1", "h2", "h3", "h4", "h5", "h6"}:
-                self.stack.pop()
+        elif name in _HEADINGS and self.stack and self.stack[-1] in _HEADINGS:
+            self.stack.pop()
         elif name == "option" and self.stack and self.stack[-1] == "option":
             self.stack.pop()
         # A row or cell straight in a table gets the tbody (and tr) it lacks.
@@ -388,8 +396,22 @@ class _Scanner:
         if name == "p" and self._in_scope("p", _SCOPE | {"button"}) is None:
             self._start("br")  # a stray </p> makes an empty <p>, a leaf like <br>
             return
-        scope = _TABLE_SCOPE if name in _TABLE_PARTS else _SCOPE
-        at = self._in_scope(name, scope)
+        if name in _HEADINGS:
+            for index in range(len(self.stack) - 1, -1, -1):
+                if self.stack[index] in _HEADINGS:
+                    del self.stack[index:]  # any open heading: </h3> closes <h2>
+                    return
+                if self.stack[index] in _SCOPE:
+                    return
+            return
+        if name in _TABLE_PARTS:
+            at = self._in_scope(name, _TABLE_SCOPE)
+        elif name in _SCOPED_END:
+            at = self._in_scope(name, _SCOPE)
+        else:
+            # Any other end tag closes its element only if no special element
+            # (a block, a list item, a cell) was opened after it.
+            at = self._in_scope(name, _LIST_STOP)
         if at is not None:
             del self.stack[at:]
 
