@@ -50,14 +50,19 @@ class ArticleManager(models.Manager.from_queryset(ArticleQuerySet)):
         return self.get(document_key=document_key)
 
 
+class ArticleStatus(models.TextChoices):
+    """Article.Status; defined out here so Article.Meta's constraint can read it."""
+
+    # A new status means editing this enum, workflow.ALLOWED and its test.
+    DRAFT = "draft", _("초안")
+    IN_REVIEW = "in_review", _("검토 중")
+    PUBLISHED = "published", _("게재")
+    UNPUBLISHED = "unpublished", _("게재 취소")
+    TAKEN_DOWN = "taken_down", _("삭제 조치")
+
+
 class Article(models.Model):
-    class Status(models.TextChoices):
-        # A new status means editing this enum, workflow.ALLOWED and its test.
-        DRAFT = "draft", _("초안")
-        IN_REVIEW = "in_review", _("검토 중")
-        PUBLISHED = "published", _("게재")
-        UNPUBLISHED = "unpublished", _("게재 취소")
-        TAKEN_DOWN = "taken_down", _("삭제 조치")
+    Status = ArticleStatus
 
     title = models.CharField(_("제목"), max_length=200)
     slug = models.SlugField(
@@ -235,6 +240,13 @@ class Article(models.Model):
                 violation_error_message=_(
                     "게재 종료 시각은 게재 시각보다 뒤여야 합니다."
                 ),
+            ),
+            # Statuses only change through workflow, but loaddata writes raw rows:
+            # an unknown status ("hacked") would leave an article no action moves.
+            models.CheckConstraint(
+                condition=Q(status__in=ArticleStatus.values),
+                name="article_status_is_known",
+                violation_error_message=_("기사 상태가 올바르지 않습니다."),
             ),
         ]
 
