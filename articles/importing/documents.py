@@ -322,8 +322,8 @@ class _Loader(yaml.SafeLoader):
     """PyYAML's safe loader, naming the line of an impossible date (2024-02-30).
 
     It also refuses alias bombs while composing, before anything expands: more
-    than MAX_FRONT_MATTER_ALIASES aliases, or a merge (`<<: *a`) that grows a
-    mapping past MAX_FRONT_MATTER_VALUES entries.
+    than MAX_FRONT_MATTER_ALIASES aliases. (Merge keys, `<<: *a`, cannot multiply:
+    PyYAML 6.0.2+ merges each key once.)
     """
 
     def compose_document(self):
@@ -341,15 +341,6 @@ class _Loader(yaml.SafeLoader):
                     f"at line {line}"
                 )
         return super().compose_node(parent, index)
-
-    def flatten_mapping(self, node):
-        super().flatten_mapping(node)
-        if len(node.value) > MAX_FRONT_MATTER_VALUES:
-            raise ValueError(
-                f"front matter is too large: merge keys (<<) at line "
-                f"{node.start_mark.line + 2} make more than "
-                f"{MAX_FRONT_MATTER_VALUES:,} entries"
-            )
 
     def construct_yaml_timestamp(self, node):
         try:
@@ -465,6 +456,7 @@ def _checked_image_url(url: str) -> str:
 
 def _publish_at(value, name: str) -> dt.datetime | None:
     """The front-matter date, else a YYYY-MM-DD- file-name prefix, else None."""
+    source = "'date'" if value is not None else "the file name"
     if value is None:
         prefix = _DATE_PREFIX.match(name)
         if not prefix:
@@ -485,7 +477,7 @@ def _publish_at(value, name: str) -> dt.datetime | None:
             )
     if isinstance(value, dt.date) and not (EARLIEST_YEAR <= value.year <= LATEST_YEAR):
         raise ValueError(
-            f"bad date {value.isoformat()!r} in 'date': the year must lie between "
+            f"bad date {value.isoformat()!r} in {source}: the year must lie between "
             f"{EARLIEST_YEAR} and {LATEST_YEAR}"
         )
     if isinstance(value, dt.datetime):
