@@ -19,10 +19,10 @@ scope, `<p>`, `<li>`, table cells, void elements), keeps formatting elements (`<
 inside comments as text but tags inside code blocks as markup; where it simplifies,
 it counts deeper. tests/test_limits.py compares it with html5lib's own tree on
 fuzzed tag soup; the rare soups it undercounts (SVG/MathML break-outs, stray
-`<frameset>`) stay bounded by the element limit, which caps the depth too. Markdown depth is a line's quotes (`>`) plus two per list level (`ul` and
-`li`), plus the depth of the raw HTML in it. This module imports no models, forms or
-views: the admin form, the importer and the renderer's callers all use
-`body_refusal`.
+`<frameset>`) stay bounded by the element limit, which caps the depth too.
+Markdown depth is a line's quotes (`>`) plus two per list level (`ul` and `li`),
+plus the depth of the raw HTML in it. This module imports no models, forms or
+views: the admin form and the importer both call `body_refusal`.
 """
 
 import re
