@@ -26,14 +26,18 @@ def load_local_env():
 def main():
     load_local_env()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsroom.settings")
+    from django.conf import settings
     from django.core.management import execute_from_command_line
 
     from newsroom.startup import EnvironmentVariableError, refuse_to_start
 
+    # Load the settings before any command: Django would otherwise swallow the
+    # error for some (`shell`, `help`) and show a traceback for others.
     try:
-        execute_from_command_line(sys.argv)
+        settings.INSTALLED_APPS  # noqa: B018
     except EnvironmentVariableError as error:
         refuse_to_start(error)
+    execute_from_command_line(sys.argv)
 
 
 if __name__ == "__main__":

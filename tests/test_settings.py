@@ -174,8 +174,13 @@ def test_manage_py_in_a_checkout_with_the_local_file_runs_in_local_mode(
 
 @pytest.mark.parametrize(
     "command",
-    [("check",), ("migrate", "--no-input"), ("import_posts", "fixtures/source/")],
-    ids=["check", "migrate", "import_posts"],
+    [
+        ("check",),
+        ("migrate", "--no-input"),
+        ("import_posts", "fixtures/source/"),
+        ("shell", "-c", "print('열렸다')"),
+    ],
+    ids=["check", "migrate", "import_posts", "shell"],
 )
 def test_production_start_without_a_secret_key_is_one_line(scratch, command):
     # No .env in the copy and no DJANGO_DEBUG: a production start.
