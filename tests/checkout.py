@@ -42,6 +42,8 @@ def bare_environment(**variables: str) -> dict[str, str]:
         for name, value in os.environ.items()
         if not name.startswith(ours)
         and name not in {"DATABASE_URL", "REDIS_URL", "MEDIA_ROOT", "PORT"}
+        # An outer `make test` must not hand its flags to the make a test runs.
+        and name not in {"MAKEFLAGS", "MFLAGS", "MAKELEVEL"}
     }
     return {**clean, **variables}
 
