@@ -453,9 +453,9 @@ def test_published_import_goes_through_the_workflow_and_leaves_a_record(tmp_path
 
     article = Article.objects.get()
     assert article.first_published_at == dt.datetime(2024, 6, 18, 10, tzinfo=SEOUL)
-    transition = ArticleTransition.objects.get(article=article)
+    transition = ArticleTransition.objects.get(article=article, action="publish")
     assert (transition.from_status, transition.to_status) == ("draft", "published")
-    assert transition.created_by_name == "시스템"
+    assert transition.created_by_name == "가져오기"
     assert "가져오기" in ArticleRevision.objects.filter(article=article).values_list(
         "note", flat=True
     )

@@ -432,11 +432,12 @@ def test_restore_brings_back_text_categories_and_bylines_as_a_new_revision(edito
     workflow.save_article(article, by=editor)
     original = article.revisions.first()
     article.title = "바뀐 제목"
-    workflow.save_article(article, by=editor, snapshot=False)
-    article.categories.set(["경제"])
-    article.bylines.all().delete()
-    article.bylines.create(author=lee, position=0)
-    workflow.record_revision(article, by=editor)
+    workflow.SaveArticle(editor).run(
+        article,
+        expected_version=article.version,
+        categories=["경제"],
+        bylines=[lee.pk],
+    )
 
     workflow.restore_revision(article, original, by=editor)
 
