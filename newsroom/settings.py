@@ -93,6 +93,11 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Writers queue instead of failing: BEGIN IMMEDIATE takes the write lock at
+    # the start of each transaction, and a second writer waits up to 20 s for it,
+    # so simultaneous saves end as stale-save refusals, not "database is locked".
+    DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 20}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Redis when REDIS_URL is set (production, several app servers); a per-process
