@@ -957,3 +957,29 @@ def test_reporter_schedule_shows_only_their_own(client, reporter):
         as_user(client, reporter).get(reverse("admin:articles_article_schedule"))
     )
     assert "내 예약 기사" in text and "남의 예약 기사" not in text
+
+
+def test_a_bulk_step_sends_each_change_marked_as_one_batch(
+    client, editor, django_capture_on_commit_callbacks
+):
+    articles = [make_article(status=Status.IN_REVIEW) for _ in range(2)]
+    sent = []
+
+    def changed(sender, **kwargs):
+        sent.append(kwargs)
+
+    workflow.article_changed.connect(changed)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            as_user(client, editor).post(
+                CHANGELIST,
+                {
+                    "action": "publish_selected",
+                    "_selected_action": [a.pk for a in articles],
+                },
+            )
+    finally:
+        workflow.article_changed.disconnect(changed)
+    assert sorted(c["article"].pk for c in sent) == sorted(a.pk for a in articles)
+    assert len({c["batch"].id for c in sent}) == 1
+    assert sent[0]["batch"].name == "admin:publish"

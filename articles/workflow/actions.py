@@ -121,7 +121,11 @@ class Action:
         self.audit(current, from_status, **inputs)
         if self.revises:
             record_revision(current, by=self.user, note=self.label)
-        notify(current, before, Touched.of(current), self.name)
+        # Only saving moves categories and bylines: the rest carry them over.
+        after = Touched.of(
+            current, categories=before.categories, authors=before.authors
+        )
+        notify(current, before, after, self.name)
         for name in {*fields, "version", "updated_at"}:
             setattr(article, name, getattr(current, name))
         return article

@@ -24,7 +24,7 @@ from ..models import (
     Correction,
     SlugRedirect,
 )
-from ..text import unicode_slug
+from ..text import nfc, unicode_slug
 from .actions import Action, stored
 from .records import record_revision, shown_time
 from .rules import (
@@ -173,7 +173,12 @@ class SaveArticle(Action):
         self.audit(edited, from_status, comment=comment, action=action)
         note = note or (self.label if before else "작성")
         record_revision(edited, by=self.user, note=note)
-        notify(edited, before, Touched.of(edited), action)
+        after = Touched.of(
+            edited,
+            categories=None if categories is None else [nfc(c) for c in categories],
+            authors=None if bylines is None else list(dict.fromkeys(bylines)),
+        )
+        notify(edited, before, after, action)
         return edited
 
     def entry(self, article, from_status, *, comment="", **inputs) -> str:

@@ -43,17 +43,28 @@ class Touched:
     expire_at: datetime | None
 
     @classmethod
-    def of(cls, article: Article, *, now: datetime | None = None) -> Touched:
+    def of(
+        cls,
+        article: Article,
+        *,
+        categories=None,
+        authors=None,
+        now: datetime | None = None,
+    ) -> Touched:
+        """`categories` (names) and `authors` (ids), when the caller knows them
+        already, save reading them back."""
+        if categories is None:
+            categories = article.categories.values_list("name", flat=True)
+        if authors is None:
+            authors = article.bylines.order_by("position", "pk").values_list(
+                "author_id", flat=True
+            )
         return cls(
             status=article.status,
             is_live=article.is_live_at(now or timezone.now()),
             slug=article.slug,
-            categories=frozenset(article.categories.values_list("name", flat=True)),
-            authors=tuple(
-                article.bylines.order_by("position", "pk").values_list(
-                    "author_id", flat=True
-                )
-            ),
+            categories=frozenset(categories),
+            authors=tuple(authors),
             publish_at=article.publish_at,
             expire_at=article.expire_at,
         )
