@@ -106,12 +106,13 @@ class ArticleAdmin(ArticlePagesMixin, admin.ModelAdmin):
         return request.user.has_perm(workflow.PUBLISH)
 
     def get_readonly_fields(self, request, obj=None):
-        fields = ["status", "image_thumbnail"]
-        if not request.user.has_perm(workflow.EDIT_ANY):
-            fields += ["slug", "owner"]
-        if not request.user.has_perm(workflow.PUBLISH):
-            fields += ["publish_at", "expire_at", "is_pinned"]
-        return fields
+        # The fields a save would refuse this person to change, read from the
+        # workflow's own list.
+        return ["status", "image_thumbnail"] + [
+            name.removesuffix("_id")
+            for name, permission in workflow.PROTECTED_FIELDS.items()
+            if not request.user.has_perm(permission)
+        ]
 
     def get_prepopulated_fields(self, request, obj=None):
         if "slug" in self.get_readonly_fields(request, obj):
