@@ -742,3 +742,26 @@ def test_importing_one_article_takes_a_pinned_number_of_queries(
 # work): one new article with three categories and one byline, saved and then
 # published by the import, each with its audit entry, revision and search entry.
 IMPORT_ONE_QUERIES = 78
+
+
+def test_reimport_sees_an_admin_save_made_before_saves_were_audited(tmp_path):
+    """Saves before the audit log named actions left only a revision."""
+    from tests.people import make_staff
+
+    path = write_document(tmp_path / "a.html", "title: 기사\n", "<p>첫 본문</p>")
+    run_import(path)
+    article = Article.objects.get()
+    ArticleTransition.objects.filter(article=article).update(
+        action="", created_by_name="시스템"
+    )
+    Article.objects.filter(pk=article.pk).update(body="<p>예전 관리 화면에서 고침</p>")
+    editor = make_staff("Editor", username="old-admin-editor")
+    ArticleRevision.objects.create(
+        article=article, version=9, data={}, note="저장", created_by=editor,
+        created_by_name=editor.get_username(),
+    )  # fmt: skip
+
+    output = run_import(path)
+
+    assert Article.objects.get().body == "<p>예전 관리 화면에서 고침</p>"
+    assert "old-admin-editor님이" in output

@@ -13,6 +13,7 @@ from datetime import datetime
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from .. import images, revisions
@@ -402,27 +403,38 @@ def edited_since_import(article: Article) -> str:
     Someone other than the importer acted on it (a save, a step, a restore, a
     pin...) since its last import, or, never imported, since it was loaded.
     Corrections and share links change nothing an import writes, so they count
-    for nothing here.
+    for nothing here. Entries older than the audit log's `action` column were
+    written by people or by the command line ("시스템", which the importer then
+    was); a person's revision after the last imported one counts too, for saves
+    made before every save left an audit entry.
     """
+    importer = Q(created_by=None, created_by_name=IMPORTER.get_username()) | Q(
+        created_by=None, action=""
+    )
     entries = article.transitions.exclude(
         action__in=["add_correction", "share_link_create", "share_link_revoke"]
     )
-    last_import = (
-        entries.filter(created_by=None, created_by_name=IMPORTER.get_username())
+    last_import = entries.filter(importer).order_by("-pk").first()
+    later = entries.exclude(importer)
+    if last_import is not None:
+        later = later.filter(pk__gt=last_import.pk)
+    if (entry := later.order_by("-pk").first()) is not None:
+        return _edited(entry.created_by_name, entry.created_at, entry.step_label)
+    revisions_ = article.revisions.all()
+    last_revision = (
+        revisions_.filter(created_by=None, note="가져오기")
         .order_by("-pk")
         .values_list("pk", flat=True)
         .first()
     )
-    later = entries.exclude(
-        created_by=None, created_by_name=IMPORTER.get_username()
-    ).order_by("-pk")
-    if last_import is not None:
-        later = later.filter(pk__gt=last_import)
-    entry = later.first()
-    if entry is None:
-        return ""
+    person = revisions_.filter(created_by__isnull=False, pk__gt=last_revision or 0)
+    if (revision := person.order_by("-pk").first()) is not None:
+        return _edited(revision.created_by_name, revision.created_at, revision.note)
+    return ""
+
+
+def _edited(who: str, when, what: str) -> str:
     return (
-        f"마지막 가져오기 뒤에 {entry.created_by_name}님이 "
-        f"{shown_time(entry.created_at)}에 ‘{entry.step_label}’ 처리했습니다. "
-        "편집자의 결정과 고친 내용을 지키려고 건너뜁니다."
+        f"마지막 가져오기 뒤에 {who}님이 {shown_time(when)}에 ‘{what}’ "
+        "처리했습니다. 편집자의 결정과 고친 내용을 지키려고 건너뜁니다."
     )
