@@ -151,10 +151,14 @@ class ArticleAdminForm(forms.ModelForm):
         "image_caption",
         "image_credit",
         "categories",
+        "owner",
         "publish_at",
         "expire_at",
         "is_pinned",
     )
+    # What happens to a changed field the editor cannot pick here.
+    KEPT_THEIRS = "상대가 저장한 내용이 남습니다. 바꾸려면 저장한 뒤 다시 고치세요."
+    KEPT_MINE = "저장하면 아래 입력란의 내용이 남습니다."
 
     class Meta:
         model = Article
@@ -264,6 +268,7 @@ class ArticleAdminForm(forms.ModelForm):
                     "theirs": revisions.display(name, theirs.get(name)),
                     "mine": revisions.display(name, mine) if name in cleaned else "",
                     "mergeable": name in mergeable,
+                    "note": self.KEPT_MINE if name == "bylines" else self.KEPT_THEIRS,
                     "keep": self.data.get(f"keep_{name}", ""),
                 }
             )

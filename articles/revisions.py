@@ -122,6 +122,8 @@ def normalised(name: str, value):
         return sorted(getattr(c, "name", c) for c in value or [])
     if name == "image":
         return getattr(value, "name", value) or ""
+    if name == "owner":
+        return value.get_username() if value else ""
     return value
 
 

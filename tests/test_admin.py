@@ -385,6 +385,26 @@ def test_a_merge_goes_stale_again_when_a_third_save_lands(client, editor):
     assert article.excerpt == "세 번째 사람이 고친 요약"
 
 
+def test_merging_after_a_step_keeps_the_step(client, editor):
+    article, mine, other, theirs = open_twice(
+        client, editor, status=Status.IN_REVIEW, publish_at=None
+    )
+    workflow.publish(article, by=make_staff("Editor"))
+    mine["title"] = "게재 뒤에 고친 제목"
+    form = client.post(admin_url("change", article), mine).context["adminform"].form
+    conflicts = {c["name"]: c for c in form.conflicts}
+    assert not conflicts["status"]["mergeable"]
+    assert conflicts["status"]["theirs"] == "게재"
+    picks = {f"keep_{n}": "theirs" for n, c in conflicts.items() if c["mergeable"]}
+    merge = {**mine, "merge_base": form.data["merge_base"], **picks}
+
+    assert client.post(admin_url("change", article), merge).status_code == 302
+
+    article.refresh_from_db()
+    assert article.status == Status.PUBLISHED and article.publish_at is not None
+    assert article.title == "게재 뒤에 고친 제목"
+
+
 def test_a_post_without_seen_version_is_refused(client, editor):
     article = make_article(title="원래 제목")
     as_user(client, editor)
