@@ -165,20 +165,19 @@ class SaveArticle(Action):
             comment = _schedule_change(edited, current)
             edited.version = current.version + 1
         edited.save()
-        if categories is not None:
-            edited.categories.set(list(categories))
-        if bylines is not None:
-            set_bylines(edited, bylines)
+        # Rewritten only when they changed: each costs several queries.
+        names = None if categories is None else [nfc(c) for c in categories]
+        if names is not None and (before is None or set(names) != before.categories):
+            edited.categories.set(names)
+        authors = None if bylines is None else list(dict.fromkeys(bylines))
+        if authors is not None and (before is None or tuple(authors) != before.authors):
+            set_bylines(edited, authors)
         images.generate_renditions(edited)  # only when the image changed
         action = self.name if before else "create"
         self.audit(edited, from_status, comment=comment, action=action)
         note = note or (self.label if before else "작성")
         record_revision(edited, by=self.user, note=note)
-        after = Touched.of(
-            edited,
-            categories=None if categories is None else [nfc(c) for c in categories],
-            authors=None if bylines is None else list(dict.fromkeys(bylines)),
-        )
+        after = Touched.of(edited, categories=names, authors=authors)
         notify(edited, before, after, action)
         return edited
 
