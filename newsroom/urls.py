@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.views.generic.base import RedirectView
 
 from articles import feeds, sitemaps
+from articles.urls import composed
 
 admin.site.site_header = "뉴스룸 편집국"
 admin.site.site_title = "뉴스룸 편집국"
@@ -20,12 +21,12 @@ urlpatterns = [
     path("feeds/atom/", feeds.LatestArticlesAtomFeed(), name="feed-atom"),
     path(
         "categories/<str:slug>/feed/rss/",
-        feeds.CategoryFeed(),
+        composed(feeds.CategoryFeed()),
         name="category-feed-rss",
     ),
     path(
         "categories/<str:slug>/feed/atom/",
-        feeds.CategoryAtomFeed(),
+        composed(feeds.CategoryAtomFeed()),
         name="category-feed-atom",
     ),
     path("sitemap.xml", sitemaps.index, name="sitemap-index"),
