@@ -4,9 +4,14 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from taggit.managers import _TaggableManager
-from taggit.models import TagBase
+from taggit.models import NaturalKeyManager, TagBase
 
+from ..querysets import CategoryQuerySet
 from ..text import nfc, unicode_slug
+
+
+class CategoryManager(NaturalKeyManager.from_queryset(CategoryQuerySet)):
+    """taggit's natural-key manager, with the read rules of querysets.py."""
 
 
 class Category(TagBase):
@@ -23,6 +28,8 @@ class Category(TagBase):
         default=0,
         help_text=_("첫 화면에서 섹션이 놓이는 순서. 작은 수가 위로 갑니다."),
     )
+
+    objects = CategoryManager()
 
     class Meta:
         verbose_name = _("카테고리")
