@@ -55,12 +55,11 @@ class ArticleListView(ArticleListMixin, ListView):
         return context
 
 
-class ArticleDetailView(ArticleFallbackMixin, DetailView):
+class ArticlePageMixin:
+    """What an article page shows beside the article; previews share it."""
+
     model = Article
     context_object_name = "article"
-
-    def get_queryset(self):
-        return Article.objects.live().for_listing()
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
@@ -68,6 +67,11 @@ class ArticleDetailView(ArticleFallbackMixin, DetailView):
             characters_per_minute=CHARACTERS_PER_MINUTE,
             **kwargs,
         )
+
+
+class ArticleDetailView(ArticleFallbackMixin, ArticlePageMixin, DetailView):
+    def get_queryset(self):
+        return Article.objects.live().for_listing()
 
 
 class CategoryDetailView(ArticleListMixin, ListView):
