@@ -88,10 +88,14 @@ class ArticleTransition(AppendOnlyModel):
         ordering = ["created_at", "pk"]
 
     def __str__(self):
-        return (
-            f"{self.article}: {self.get_from_status_display()} → "
-            f"{self.get_to_status_display()}"
-        )
+        return f"{self.article}: {self.step_label}"
+
+    @property
+    def step_label(self) -> str:
+        """The step as editors read it: "초안 → 검토 중", or a schedule change."""
+        if self.from_status == self.to_status:
+            return str(_("일정 변경"))
+        return f"{self.get_from_status_display()} → {self.get_to_status_display()}"
 
 
 class Correction(AppendOnlyModel):
