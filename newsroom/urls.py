@@ -6,12 +6,15 @@ from django.views.generic.base import RedirectView
 from articles import feeds, sitemaps
 from articles.urls import composed
 
+from . import health
+
 admin.site.site_header = "뉴스룸 편집국"
 admin.site.site_title = "뉴스룸 편집국"
 admin.site.index_title = "편집"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("healthz", health.healthz, name="healthz"),
     path(
         "favicon.ico",
         RedirectView.as_view(url=f"{settings.STATIC_URL}img/favicon.svg"),
