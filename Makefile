@@ -49,3 +49,11 @@ format: $(STAMP)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 media staticfiles test-artifacts
+
+# Production serving and the benchmark (deploy/serve, benchmarks/bench.py).
+.PHONY: serve bench
+serve: $(STAMP)
+	PORT=$(PORT) $(BIN)/python deploy/serve
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench.py

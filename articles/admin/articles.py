@@ -171,11 +171,7 @@ class ArticleAdmin(ArticlePagesMixin, admin.ModelAdmin):
 
     @admin.display(description="상태", ordering="status")
     def status_label(self, obj):
-        if obj.is_scheduled:
-            return "게재 예약"
-        if obj.is_expired:
-            return "게재 종료됨"
-        return obj.get_status_display()
+        return obj.status_label
 
     @admin.display(description="게재 시각", ordering="publish_at")
     def schedule(self, obj):

@@ -195,7 +195,7 @@ class ArticlePagesMixin:
     def preview_view(self, request, object_id):
         article = self._article(request, object_id)
         article = Article.objects.for_listing().get(pk=article.pk)
-        banner = {"kind": "staff", "status": article.get_status_display()}
+        banner = {"kind": "staff"}
         return render_preview(request, article, banner=banner)
 
     def revisions_view(self, request, object_id):

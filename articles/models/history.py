@@ -116,7 +116,7 @@ class ArticleTransition(AppendOnlyModel):
             return f"{self.get_from_status_display()} → {self.get_to_status_display()}"
         if self.action in self.Action.values:
             return self.Action(self.action).label
-        return _("일정 변경")
+        return str(_("일정 변경"))
 
 
 class Correction(AppendOnlyModel):
