@@ -100,3 +100,11 @@ check-lock: | $(BIN)/uv
 
 clean:
 	rm -rf $(VENV) db.sqlite3 media staticfiles test-artifacts
+
+# Production serving and the benchmark (deploy/serve, benchmarks/bench.py).
+.PHONY: serve bench
+serve: $(SERVE_STAMP)
+	PORT=$(PORT) $(BIN)/python deploy/serve
+
+bench: $(SERVE_STAMP)
+	$(BIN)/python benchmarks/bench.py

@@ -114,6 +114,11 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Writers queue instead of failing: BEGIN IMMEDIATE takes the write lock at
+    # the start of each transaction, and a second writer waits up to 20 s for it,
+    # so simultaneous saves end as stale-save refusals, not "database is locked".
+    DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 20}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Redis when REDIS_URL is set (production, several app servers); a per-process
@@ -188,6 +193,8 @@ SECURE_CSP = {
 }
 if env_flag("NEWSROOM_BEHIND_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Load balancers probe app servers directly over plain http: no redirect there.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_flag("DJANGO_SECURE_SSL_REDIRECT", True)
     SESSION_COOKIE_SECURE = True
@@ -195,6 +202,20 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env_flag("DJANGO_SECURE_HSTS_SUBDOMAINS", True)
     SECURE_HSTS_PRELOAD = env_flag("DJANGO_SECURE_HSTS_PRELOAD", True)
+
+# `make serve` on plain-http loopback: browsers drop Secure cookies there, which
+# would lock everyone out of the admin. Accepted only when every allowed host is
+# a loopback name, so no deployment reachable by others can switch it on.
+LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
+NEWSROOM_INSECURE_LOOPBACK = env_flag("NEWSROOM_INSECURE_LOOPBACK", False)
+if NEWSROOM_INSECURE_LOOPBACK and not DEBUG:
+    if not set(ALLOWED_HOSTS) <= LOOPBACK_HOSTS:
+        raise ImproperlyConfigured(
+            "NEWSROOM_INSECURE_LOOPBACK is for loopback only: DJANGO_ALLOWED_HOSTS "
+            f"may list only {', '.join(sorted(LOOPBACK_HOSTS))}."
+        )
+    SESSION_COOKIE_SECURE = False
+    CSRF_COOKIE_SECURE = False
 
 MAILERS = {
     "default": {

@@ -1,5 +1,6 @@
 """Read and check front-matter documents; nothing here touches the database."""
 
+import dataclasses
 import datetime as dt
 import math
 import re
@@ -15,6 +16,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from .. import rendering
 from ..models import Article, validate_web_url
 from ..text import nfc, unicode_slug
+from . import assets
 
 MARKDOWN_SUFFIXES = frozenset({".md", ".markdown"})
 HTML_SUFFIXES = frozenset({".html", ".htm"})
@@ -27,6 +29,11 @@ MODELLED_KEYS = frozenset(
     {*TEXT_KEYS, "categories", "category", "image", "date", "published", "id",
      "permalink", "slug", "author", "authors"}
 )  # fmt: skip
+
+# Where an article keeps what its document said before the importer resolved it
+# (the `image` value, body image paths), in `Article.front_matter`; export writes
+# those back. A document may not use the key itself.
+ORIGINAL_KEY = "newsroom:original"
 
 # A front matter that expands (YAML aliases) past this many values is refused.
 MAX_FRONT_MATTER_VALUES = 10_000
@@ -73,6 +80,9 @@ class Document:
     excerpt: str = ""
     feature_text: str = ""
     image_url: str = ""
+    image_path: str = ""  # a site or relative path, as written (stripped)
+    image_original: str = ""  # the `image` value exactly as written
+    image_file: Path | None = None  # the file under --assets to copy
     image_alt: str = ""
     image_caption: str = ""
     image_credit: str = ""
@@ -82,6 +92,8 @@ class Document:
     publish_at: dt.datetime | None = None  # None: the time of the import
     published: bool = True
     extra: dict = field(default_factory=dict)
+    body_images: tuple[tuple[str, str], ...] = ()  # (URL written, original path)
+    warnings: tuple[str, ...] = ()  # imported anyway; the run lists them at the end
 
 
 def detect_format(name: str, body: str) -> str:
@@ -102,8 +114,14 @@ def split_front_matter(text: str) -> tuple[str, str]:
     return match.group(1), text[match.end() :]
 
 
-def read_document(path: Path) -> Document:
-    """Read and check one document without touching the database."""
+def read_document(
+    path: Path, *, site: assets.OldSite | None = None, root: Path | None = None
+) -> Document:
+    """Read and check one document without touching the database.
+
+    `site` says where the old site's images are (see `assets`); `root` is the
+    folder the document was found under (its own folder by default).
+    """
     try:
         text = path.read_bytes().decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -114,9 +132,59 @@ def read_document(path: Path) -> Document:
     except OSError as exc:
         raise DocumentError(path, f"cannot be read ({exc.strerror})") from None
     try:
-        return parse_document(text.removeprefix("\ufeff"), name=path.name, path=path)
+        document = parse_document(
+            text.removeprefix("\ufeff"), name=path.name, path=path
+        )
+        return place_images(document, site or assets.OldSite(), root or path.parent)
     except ValueError as exc:
         raise DocumentError(path, str(exc)) from None
+
+
+def place_images(document: Document, site: assets.OldSite, root: Path) -> Document:
+    """Resolve the document's image paths on the old site; warn what stays."""
+    # The document's place in the old site: under --assets, else under the
+    # folder it was found in.
+    folder = url_folder = None
+    if site.assets is not None:
+        folder = url_folder = assets.site_folder(document.path, site.assets)
+    if url_folder is None:
+        url_folder = assets.site_folder(document.path, root) or ""
+    warnings = []
+    changes: dict = {}
+    if document.image_path:
+        located = assets.locate(
+            document.image_path,
+            folder=folder if site.assets is not None else url_folder,
+            site=site,
+        )
+        if located.url:
+            changes["image_url"] = _checked_image_url(located.url)
+        elif located.file:
+            changes["image_file"] = located.file
+        else:
+            warnings.append(
+                f"featured image {document.image_path!r} not imported: "
+                f"{located.problem}"
+            )
+    body = assets.rewrite_body(
+        document.body,
+        document.body_format,
+        folder=folder,
+        url_folder=url_folder,
+        site=site,
+    )
+    if body.kept:
+        warnings.append(
+            "body image paths kept as written: "
+            + ", ".join(repr(path) for path in body.kept)
+        )
+    return dataclasses.replace(
+        document,
+        body=body.body,
+        body_images=body.rewritten,
+        warnings=tuple(warnings),
+        **changes,
+    )
 
 
 def parse_document(text: str, *, name: str, path: Path) -> Document:
@@ -134,6 +202,8 @@ def parse_document(text: str, *, name: str, path: Path) -> Document:
         raise ValueError(
             f"front matter must be a mapping of keys to values, not {_kind(data)}"
         )
+    if ORIGINAL_KEY in data:
+        raise ValueError(f"{ORIGINAL_KEY!r} is a reserved front-matter key")
     extra = _to_json(
         {key: value for key, value in data.items() if key not in MODELLED_KEYS}
     )
@@ -149,7 +219,7 @@ def parse_document(text: str, *, name: str, path: Path) -> Document:
         key=key,
         body=body,
         body_format=detect_format(name, body),
-        image_url=_image_url(data.get("image")),
+        **_image(data.get("image")),
         slug=unicode_slug(_text(data, "slug")),
         categories=_names(data, ("categories", "category")),
         authors=_names(data, ("author", "authors"), need_slug=True),
@@ -184,13 +254,19 @@ def find_documents(
     return list(found.values()), missing
 
 
-def read_documents(paths: Iterable[str | Path]) -> list[Document]:
+def read_documents(
+    paths: Iterable[str | Path], *, site: assets.OldSite | None = None
+) -> list[Document]:
     """Read every document; refuse them all if any one is bad."""
+    paths = list(paths)
+    folders = [Path(raw).resolve() for raw in paths if Path(raw).is_dir()]
     paths, errors = find_documents(paths)
     documents, seen = [], {}
     for path in paths:
+        where = path.resolve()
+        root = next((f for f in folders if where.is_relative_to(f)), path.parent)
         try:
-            document = read_document(path)
+            document = read_document(path, site=site, root=root)
         except DocumentError as error:
             errors.append(error)
             continue
@@ -298,16 +374,28 @@ def _names(data: dict, keys: tuple[str, str], *, need_slug=False) -> tuple[str, 
     return tuple(names.values())
 
 
-def _image_url(value) -> str:
+def _image(value) -> dict:
+    """An http(s) URL as `image_url`, a site or relative path as `image_path`."""
     if value is None or value == "":
-        return ""
+        return {}
     if not isinstance(value, str):
-        raise ValueError(f"'image' must be an http or https URL, not {_kind(value)}")
-    url = _storable(value, "image").strip()
+        raise ValueError(
+            f"'image' must be an http or https URL or a site path, not {_kind(value)}"
+        )
+    original = _storable(value, "image")
+    reference = original.strip()
+    if reference and assets.is_path(reference):
+        return {"image_path": reference, "image_original": value}
+    return {"image_url": _checked_image_url(reference), "image_original": value}
+
+
+def _checked_image_url(url: str) -> str:
     try:
         validate_web_url(url)
     except ValidationError:
-        raise ValueError(f"'image' must be an http or https URL: {url!r}") from None
+        raise ValueError(
+            f"'image' must be an http or https URL or a site path: {url!r}"
+        ) from None
     if len(url) > Article._meta.get_field("image_url").max_length:
         raise ValueError("'image' URL is too long")
     return url
