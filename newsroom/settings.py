@@ -210,7 +210,7 @@ LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
 NEWSROOM_INSECURE_LOOPBACK = env_flag("NEWSROOM_INSECURE_LOOPBACK", False)
 if NEWSROOM_INSECURE_LOOPBACK and not DEBUG:
     if not set(ALLOWED_HOSTS) <= LOOPBACK_HOSTS:
-        raise ImproperlyConfigured(
+        raise EnvironmentVariableError(
             "NEWSROOM_INSECURE_LOOPBACK is for loopback only: DJANGO_ALLOWED_HOSTS "
             f"may list only {', '.join(sorted(LOOPBACK_HOSTS))}."
         )
