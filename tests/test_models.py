@@ -1,3 +1,4 @@
+import unicodedata
 from datetime import timedelta
 from urllib.parse import unquote
 
@@ -115,6 +116,20 @@ def test_category_typed_decomposed_is_the_same_category():
     second.categories.add("국제 " + DECOMPOSED_NEWS)
     assert Category.objects.count() == 1
     assert Category.objects.get().slug == "국제-소식"
+
+
+def test_categories_set_or_removed_decomposed_find_the_composed_ones():
+    # The admin's form saves categories through set(), the importer through add().
+    article = make_article(categories=["국제 소식", "정치"])
+    decomposed = unicodedata.normalize("NFD", "국제 소식")
+    assert decomposed != "국제 소식"
+
+    article.categories.set([decomposed, unicodedata.normalize("NFD", "경제")])
+    assert sorted(article.categories.names()) == ["경제", "국제 소식"]
+    assert Category.objects.count() == 3
+
+    article.categories.remove(decomposed)
+    assert list(article.categories.names()) == ["경제"]
 
 
 def test_category_names_are_case_insensitive():

@@ -295,22 +295,59 @@ class Article(models.Model):
     def is_live(self) -> bool:
         return self.is_live_at(timezone.now())
 
-    @property
-    def is_scheduled(self) -> bool:
-        """Published, but its publish time has not come yet."""
+    def is_scheduled_at(self, now) -> bool:
+        """Mirror ArticleQuerySet.scheduled(): published, its time still ahead."""
         return (
             self.status == self.Status.PUBLISHED
             and self.publish_at is not None
-            and self.publish_at > timezone.now()
+            and self.publish_at > now
+        )
+
+    @property
+    def is_scheduled(self) -> bool:
+        return self.is_scheduled_at(timezone.now())
+
+    def is_expired_at(self, now) -> bool:
+        """Mirror ArticleQuerySet.expired(): published, its expiry time come."""
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.expire_at is not None
+            and self.expire_at <= now
         )
 
     @property
     def is_expired(self) -> bool:
-        return (
-            self.status == self.Status.PUBLISHED
-            and self.expire_at is not None
-            and self.expire_at <= timezone.now()
-        )
+        return self.is_expired_at(timezone.now())
+
+    @property
+    def is_taken_down(self) -> bool:
+        return self.status == self.Status.TAKEN_DOWN
+
+    @property
+    def status_label(self) -> str:
+        """The state as editors read it everywhere (lists, forms, previews): the
+        status, or when published, whether it waits for its time or has expired."""
+        now = timezone.now()
+        if self.is_scheduled_at(now):
+            return str(_("게재 예약"))
+        if self.is_expired_at(now):
+            return str(_("게재 종료됨"))
+        return self.get_status_display()
+
+    @property
+    def public_update_at(self):
+        """When readers were shown a change after publication (a correction, an
+        update), or None: then the page shows one date."""
+        changed, published = self.last_public_change_at, self.publish_at
+        if changed and published and changed > published:
+            return changed
+        return None
+
+    @property
+    def last_modified_at(self):
+        """The later of publication and public_update_at: "modified" for
+        sitemaps, feeds and structured data. querysets.last_modified() mirrors it."""
+        return self.public_update_at or self.publish_at
 
     @property
     def standfirst(self) -> str:

@@ -4,9 +4,14 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from taggit.managers import _TaggableManager
-from taggit.models import TagBase
+from taggit.models import NaturalKeyManager, TagBase
 
+from ..querysets import CategoryQuerySet
 from ..text import nfc, unicode_slug
+
+
+class CategoryManager(NaturalKeyManager.from_queryset(CategoryQuerySet)):
+    """taggit's natural-key manager, with the read rules of querysets.py."""
 
 
 class Category(TagBase):
@@ -23,6 +28,8 @@ class Category(TagBase):
         default=0,
         help_text=_("첫 화면에서 섹션이 놓이는 순서. 작은 수가 위로 갑니다."),
     )
+
+    objects = CategoryManager()
 
     class Meta:
         verbose_name = _("카테고리")
@@ -45,14 +52,22 @@ class NFCTaggableManager(_TaggableManager):
     """Compose category names before taggit looks them up by name.
 
     Without this, a name typed on macOS (decomposed jamo) would create a second
-    category beside the composed one.
+    category beside the composed one. taggit 6.1 has no public hook for tag
+    names given as strings (TAGGIT_TAGS_FROM_STRING only parses form input, not
+    add() from code), so this overrides the manager's public methods, the ones
+    every caller uses (the admin's form saves through set()); the `manager=`
+    argument of TaggableManager is taggit's documented way to plug it in.
     """
 
-    def _to_tag_model_instances(self, tags, tag_kwargs):
-        tags = [nfc(tag) if isinstance(tag, str) else tag for tag in tags]
-        return super()._to_tag_model_instances(tags, tag_kwargs)
+    def add(self, *tags, **kwargs):
+        return super().add(*_composed(tags), **kwargs)
+
+    def set(self, tags, **kwargs):
+        return super().set(_composed(tags), **kwargs)
 
     def remove(self, *tags):
-        return super().remove(
-            *(nfc(tag) if isinstance(tag, str) else tag for tag in tags)
-        )
+        return super().remove(*_composed(tags))
+
+
+def _composed(tags) -> list:
+    return [nfc(tag) if isinstance(tag, str) else tag for tag in tags]

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('articles', '0006_byline_labels'),
+        ('articles', '0007_audit_entry_action'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
