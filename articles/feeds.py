@@ -9,7 +9,6 @@ from django.utils.html import escape
 
 from . import seo
 from .models import Article, Category
-from .text import nfc
 
 FEED_LENGTH = 30
 DC_NAMESPACE = "http://purl.org/dc/elements/1.1/"
@@ -83,7 +82,7 @@ class LatestArticlesFeed(Feed):
         return item.publish_at
 
     def item_updateddate(self, item):
-        return seo.last_public_change(item)
+        return item.last_modified_at
 
     def item_categories(self, item):
         return [category.name for category in item.categories.all()]
@@ -113,12 +112,7 @@ class CategoryFeed(LatestArticlesFeed):
     def get_object(self, request, slug):
         # Like the category page: a category with no live article has no feed,
         # so its name cannot announce a story that is still a draft.
-        return get_object_or_404(
-            Category.objects.filter(
-                categorized_articles__content_object__in=Article.objects.live()
-            ).distinct(),
-            slug=nfc(slug),
-        )
+        return get_object_or_404(Category.objects.with_live_articles(), slug=slug)
 
     def title(self, obj):
         return f"{settings.NEWSROOM_SITE_NAME} · {obj.name}"

@@ -17,9 +17,6 @@ from .models import Article, CategorizedArticle, Category
 
 SECTION_ARTICLES = 4
 RELATED_ARTICLES = 4
-# Archives reach this far: beyond, a date cannot be turned into UTC and back.
-FIRST_ARCHIVE_YEAR = 2
-LAST_ARCHIVE_YEAR = 9998
 
 
 @dataclass(frozen=True)
@@ -117,39 +114,6 @@ def related_articles(
     )
 
 
-def public_update_time(article: Article) -> datetime | None:
-    """When the article last changed in public (a correction, an update), if that
-    came after it was published; otherwise None, and readers see one date."""
-    changed, published = article.last_public_change_at, article.publish_at
-    if changed and published and changed > published:
-        return changed
-    return None
-
-
-def year_bounds(year: int, month: int | None = None) -> tuple[datetime, datetime]:
-    """The start and end of a year or month in the site's time zone.
-
-    Raises ValueError for a month outside 1..12 or a year the archive does not
-    cover.
-    """
-    if not FIRST_ARCHIVE_YEAR <= year <= LAST_ARCHIVE_YEAR:
-        raise ValueError(f"No archive for the year {year}.")
-    zone = timezone.get_current_timezone()
-    if month is None:
-        start = datetime(year, 1, 1, tzinfo=zone)
-        end = datetime(year + 1, 1, 1, tzinfo=zone)
-    else:
-        start = datetime(year, month, 1, tzinfo=zone)
-        after = (year + 1, 1) if month == 12 else (year, month + 1)
-        end = datetime(*after, 1, tzinfo=zone)
-    return start, end
-
-
-def published_between(start: datetime, end: datetime, now: datetime | None = None):
-    """Live articles published in [start, end)."""
-    return Article.objects.live(now).filter(publish_at__gte=start, publish_at__lt=end)
-
-
 def archive_years(now: datetime | None = None) -> list[int]:
     """Years with live articles, newest first, in the site's time zone."""
     zone = timezone.get_current_timezone()
@@ -168,11 +132,11 @@ class MonthCount:
 
 def month_counts(year: int, now: datetime | None = None) -> list[MonthCount]:
     """How many live articles each month of `year` has, months without any left
-    out, January first."""
-    start, end = year_bounds(year)
+    out, January first. Raises ValueError for a year the archive cannot cover."""
     zone = timezone.get_current_timezone()
     rows = (
-        published_between(start, end, now)
+        Article.objects.live(now)
+        .published_in(year)
         .order_by()
         .annotate(month=TruncMonth("publish_at", tzinfo=zone))
         .values("month")

@@ -9,10 +9,11 @@ and search engine to keep out.
 from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
+from django.views.generic import DetailView
 
 from . import previews
 from .models import Article
-from .views import ArticleDetailView
+from .views import ArticlePageMixin
 
 
 def private(response):
@@ -22,14 +23,32 @@ def private(response):
     return response
 
 
+class ArticlePreviewView(ArticlePageMixin, DetailView):
+    """The public article page for `article`, whatever its status, with a banner.
+
+    The public page's context without its lookup: the caller (the admin's
+    preview, a share link) has already decided who may see which article, so
+    nothing is found by slug and no 404/410 fallback applies.
+    """
+
+    article = None
+    banner = None
+
+    def get_object(self, queryset=None):
+        return self.article
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            is_preview=True, preview_banner=self.banner, **kwargs
+        )
+
+    def render_to_response(self, context, **response_kwargs):
+        return private(super().render_to_response(context, **response_kwargs))
+
+
 def render_preview(request, article: Article, *, banner: dict):
-    """The public article page for `article`, whatever its status, with a banner."""
-    view = ArticleDetailView()
-    view.setup(request, slug=article.slug)
-    view.object = article
-    context = view.get_context_data(object=article)
-    context.update(is_preview=True, preview_banner=banner)
-    return private(render(request, view.get_template_names(), context))
+    """Answer `request` with the preview of `article`."""
+    return ArticlePreviewView.as_view(article=article, banner=banner)(request)
 
 
 def share_link_view(request, token):
@@ -53,9 +72,5 @@ def share_link_view(request, token):
         )
         return private(response)
     article = Article.objects.for_listing().get(pk=link.article_id)
-    banner = {
-        "kind": "share",
-        "status": article.get_status_display(),
-        "expires_at": link.expires_at,
-    }
+    banner = {"kind": "share", "expires_at": link.expires_at}
     return render_preview(request, article, banner=banner)

@@ -10,8 +10,6 @@ from datetime import datetime
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db.models import F
-from django.db.models.functions import Coalesce
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
@@ -20,7 +18,6 @@ from django.utils.safestring import SafeString, mark_safe
 
 LANGUAGE = "ko"
 OG_LOCALE = "ko_KR"
-CHANGE_FIELD = "last_public_change_at"
 
 # Inside <script> the HTML parser ends the element at "</script", and "<!--" can
 # change how it looks for that end; with these escaped no value can close the
@@ -49,25 +46,6 @@ def publisher_logo_url() -> str:
     if logo.startswith(("http://", "https://")):
         return logo
     return absolute_url(static(logo))
-
-
-def _has_change_field() -> bool:
-    from .models import Article
-
-    return any(field.name == CHANGE_FIELD for field in Article._meta.concrete_fields)
-
-
-def last_public_change(article) -> datetime | None:
-    """When readers last saw the article change: a correction, an update, or
-    its publication."""
-    return getattr(article, CHANGE_FIELD, None) or article.publish_at
-
-
-def last_public_change_expression(prefix: str = ""):
-    """last_public_change() as a database expression, for ordering and Max()."""
-    if _has_change_field():
-        return Coalesce(F(f"{prefix}{CHANGE_FIELD}"), F(f"{prefix}publish_at"))
-    return F(f"{prefix}publish_at")
 
 
 def iso(value: datetime | None) -> str:
@@ -123,7 +101,7 @@ def article_metadata(article) -> dict:
         "image": image,
         "twitter_card": "summary_large_image" if image else "summary",
         "published_time": iso(article.publish_at),
-        "modified_time": iso(last_public_change(article)),
+        "modified_time": iso(article.last_modified_at),
         "section": categories[0] if categories else "",
         "tags": categories,
         "author_urls": [
@@ -145,7 +123,7 @@ def news_article(article) -> dict:
         "url": url,
         "mainEntityOfPage": {"@type": "WebPage", "@id": url},
         "datePublished": iso(article.publish_at),
-        "dateModified": iso(last_public_change(article)),
+        "dateModified": iso(article.last_modified_at),
         "inLanguage": LANGUAGE,
         "author": [
             {

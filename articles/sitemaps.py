@@ -1,16 +1,15 @@
 """Sitemaps for search engines: an index over articles, categories, authors and a
 Google News sitemap of the last 48 hours; and robots.txt, which names the index."""
 
+import copy
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.sitemaps import Sitemap
 from django.contrib.sitemaps import views as sitemap_views
-from django.db.models import Max
 from django.http import Http404
 from django.shortcuts import render
-from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 
@@ -27,21 +26,31 @@ def _whole_seconds(value: datetime | None) -> datetime | None:
     return value.replace(microsecond=0) if value else value
 
 
+def _site_domain() -> str:
+    """NEWSROOM_SITE_URL without its scheme: host, port and any path prefix."""
+    parts = urlsplit(settings.NEWSROOM_SITE_URL)
+    return parts.netloc + parts.path
+
+
 class SiteSitemap(Sitemap):
     """A sitemap whose URLs start with NEWSROOM_SITE_URL, whatever the request's
     host and scheme."""
 
     template_name = "articles/sitemap.xml"
 
-    def get_urls(self, page=1, site=None, protocol=None):
-        parts = urlsplit(settings.NEWSROOM_SITE_URL)
-        return self._urls(page, parts.scheme, parts.netloc + parts.path)
+    @property
+    def protocol(self):
+        # Django's index view reads this attribute; get_protocol() defaults to it.
+        return urlsplit(settings.NEWSROOM_SITE_URL).scheme
+
+    def get_protocol(self, protocol=None):
+        return self.protocol
+
+    def get_domain(self, site=None):
+        return _site_domain()
 
     def items(self):
         raise NotImplementedError
-
-    def lastmod(self, item):
-        return _whole_seconds(item.last_change)
 
     def get_latest_lastmod(self):
         return _whole_seconds(self.latest_change())
@@ -55,13 +64,15 @@ class ArticleSitemap(SiteSitemap):
         # Built per request: live() reads the clock.
         return (
             Article.objects.live()
-            .annotate(last_change=seo.last_public_change_expression())
-            .only("slug", "publish_at")
+            .only("slug", "publish_at", "last_public_change_at")
             .newest_first()
         )
 
+    def lastmod(self, item):
+        return _whole_seconds(item.last_modified_at)
+
     def latest_change(self):
-        return self.items().aggregate(latest=Max("last_change"))["latest"]
+        return self.items().latest_modification()
 
 
 class NewsSitemap(ArticleSitemap):
@@ -76,16 +87,12 @@ class NewsSitemap(ArticleSitemap):
         return (
             Article.objects.live(now)
             .filter(publish_at__gte=now - NEWS_WINDOW)
-            .annotate(last_change=seo.last_public_change_expression())
-            .only("slug", "title", "publish_at")
+            .only("slug", "title", "publish_at", "last_public_change_at")
             .newest_first()[:NEWS_LIMIT]
         )
 
-    def latest_change(self):
-        return max((item.last_change for item in self.items()), default=None)
-
-    def _urls(self, page, protocol, domain):
-        urls = super()._urls(page, protocol, domain)
+    def get_urls(self, page=1, site=None, protocol=None):
+        urls = super().get_urls(page, site, protocol)
         for url in urls:
             article = url["item"]
             url["news"] = {
@@ -101,37 +108,24 @@ class CategorySitemap(SiteSitemap):
     """Categories with at least one live article, newest change first."""
 
     def items(self):
-        return (
-            Category.objects.filter(
-                categorized_articles__content_object__in=Article.objects.live()
-            )
-            .annotate(
-                last_change=Max(
-                    seo.last_public_change_expression(
-                        "categorized_articles__content_object__"
-                    )
-                )
-            )
-            .order_by("-last_change", "name")
-        )
+        return Category.objects.with_last_modified().order_by("-last_modified", "name")
+
+    def lastmod(self, item):
+        return _whole_seconds(item.last_modified)
 
     def latest_change(self):
-        return self.items().values_list("last_change", flat=True).first()
+        return self.items().values_list("last_modified", flat=True).first()
 
 
-class AuthorSitemap(SiteSitemap):
+class AuthorSitemap(CategorySitemap):
     """Authors with at least one live article, newest change first."""
 
     def items(self):
         return (
-            Author.objects.filter(articles__in=Article.objects.live())
-            .annotate(last_change=Max(seo.last_public_change_expression("articles__")))
+            Author.objects.with_last_modified()
             .only("slug")
-            .order_by("-last_change", "slug")
+            .order_by("-last_modified", "slug")
         )
-
-    def latest_change(self):
-        return self.items().values_list("last_change", flat=True).first()
 
 
 SITEMAPS = {
@@ -142,25 +136,18 @@ SITEMAPS = {
 }
 
 
-@sitemap_views.x_robots_tag
 def index(request):
-    """The sitemap index: every section, and every page of a long one."""
-    entries = []
-    for section, sitemap_class in SITEMAPS.items():
-        sitemap = sitemap_class()
-        location = seo.absolute_url(reverse("sitemap", kwargs={"section": section}))
-        lastmod = sitemap.get_latest_lastmod()
-        entries.append(sitemap_views.SitemapIndexItem(location, lastmod))
-        for page in range(2, sitemap.paginator.num_pages + 1):
-            entries.append(
-                sitemap_views.SitemapIndexItem(f"{location}?p={page}", lastmod)
-            )
-    return TemplateResponse(
-        request,
-        "sitemap_index.xml",
-        {"sitemaps": entries},
-        content_type="application/xml",
-    )
+    """The sitemap index: Django's own view, with its Last-Modified header.
+
+    Django names each section's host from get_current_site(), which without the
+    sites framework is the request's Host header; a proxy's or an app server's
+    name must never reach a sitemap, so Django's view is handed a copy of the
+    request that names NEWSROOM_SITE_URL's host (the scheme comes from each
+    sitemap's protocol).
+    """
+    addressed_to_site = copy.copy(request)
+    addressed_to_site.get_host = _site_domain
+    return sitemap_views.index(addressed_to_site, SITEMAPS, sitemap_url_name="sitemap")
 
 
 def section(request, section):

@@ -1,6 +1,33 @@
+from functools import wraps
+
+from django.http import HttpResponsePermanentRedirect
 from django.urls import path, register_converter
+from django.utils.encoding import escape_uri_path
 
 from . import preview_views, views
+from .text import nfc
+
+
+def composed(view):
+    """Answer a path typed in any non-NFC form with a 301 to its NFC form.
+
+    macOS and some keyboards send Hangul decomposed into jamo. Every reader-facing
+    address with a name in it (articles, categories, authors and their feeds) is
+    wrapped in this, so the same page has one address whatever its state: the
+    redirect comes before any lookup, and the composed address then answers 200,
+    404 or 410 as usual. The query string is kept as sent.
+    """
+
+    @wraps(view)
+    def redirect_or_view(request, *args, **kwargs):
+        path = nfc(request.path)
+        if path == request.path:
+            return view(request, *args, **kwargs)
+        query = request.META.get("QUERY_STRING", "")
+        location = escape_uri_path(path) + (f"?{query}" if query else "")
+        return HttpResponsePermanentRedirect(location)
+
+    return redirect_or_view
 
 
 class YearConverter:
@@ -35,9 +62,21 @@ app_name = "articles"
 # <str:slug>, not <slug:slug>: Django's slug converter rejects Hangul.
 urlpatterns = [
     path("", views.ArticleListView.as_view(), name="list"),
-    path("articles/<str:slug>/", views.ArticleDetailView.as_view(), name="detail"),
-    path("categories/<str:slug>/", views.CategoryDetailView.as_view(), name="category"),
-    path("authors/<str:slug>/", views.AuthorDetailView.as_view(), name="author"),
+    path(
+        "articles/<str:slug>/",
+        composed(views.ArticleDetailView.as_view()),
+        name="detail",
+    ),
+    path(
+        "categories/<str:slug>/",
+        composed(views.CategoryDetailView.as_view()),
+        name="category",
+    ),
+    path(
+        "authors/<str:slug>/",
+        composed(views.AuthorDetailView.as_view()),
+        name="author",
+    ),
     path("archive/<yyyy:year>/", views.ArchiveYearView.as_view(), name="archive-year"),
     path(
         "archive/<yyyy:year>/<mm:month>/",

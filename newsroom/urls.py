@@ -4,6 +4,9 @@ from django.urls import include, path
 from django.views.generic.base import RedirectView
 
 from articles import feeds, sitemaps
+from articles.urls import composed
+
+from . import health
 
 admin.site.site_header = "뉴스룸 편집국"
 admin.site.site_title = "뉴스룸 편집국"
@@ -11,6 +14,7 @@ admin.site.index_title = "편집"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("healthz", health.healthz, name="healthz"),
     path(
         "favicon.ico",
         RedirectView.as_view(url=f"{settings.STATIC_URL}img/favicon.svg"),
@@ -20,12 +24,12 @@ urlpatterns = [
     path("feeds/atom/", feeds.LatestArticlesAtomFeed(), name="feed-atom"),
     path(
         "categories/<str:slug>/feed/rss/",
-        feeds.CategoryFeed(),
+        composed(feeds.CategoryFeed()),
         name="category-feed-rss",
     ),
     path(
         "categories/<str:slug>/feed/atom/",
-        feeds.CategoryAtomFeed(),
+        composed(feeds.CategoryAtomFeed()),
         name="category-feed-atom",
     ),
     path("sitemap.xml", sitemaps.index, name="sitemap-index"),
@@ -38,3 +42,15 @@ if settings.DEBUG:
     from django.conf.urls.static import static as media_static
 
     urlpatterns += media_static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+elif settings.NEWSROOM_INSECURE_LOOPBACK and settings.MEDIA_URL.startswith("/"):
+    # make serve on loopback: no proxy or object storage serves uploads there.
+    from django.urls import re_path
+    from django.views.static import serve as serve_media
+
+    urlpatterns += [
+        re_path(
+            rf"^{settings.MEDIA_URL.strip('/')}/(?P<path>.*)$",
+            serve_media,
+            {"document_root": settings.MEDIA_ROOT},
+        )
+    ]

@@ -12,10 +12,12 @@ import pytest
 import yaml
 from django.conf import settings
 from django.core.management import call_command
+from django.db import IntegrityError
 from django.utils import timezone
 
 from articles.models import Article, Author, Byline, CategorizedArticle, Category
 from articles.rendering import drop_image, render_body
+from tests.test_limits import database_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -334,3 +336,28 @@ def test_reloading_a_fixture_over_its_own_rows_changes_nothing(tmp_path):
 
     again = list(CategorizedArticle.objects.order_by("pk").values_list("pk", flat=True))
     assert again == first
+
+
+def test_fixture_with_a_status_outside_the_enum_is_refused_and_loads_nothing(
+    tmp_path,
+):
+    load("seed")
+    fixture = write_fixture(tmp_path / "hacked.json", {"status": "hacked"})
+    before = database_rows()
+
+    with pytest.raises(IntegrityError) as refused:
+        load(str(fixture))
+
+    assert "hacked.json" in str(refused.value)
+    assert "article_status_is_known" in str(refused.value)
+    assert database_rows() == before
+    assert not Article.objects.filter(status="hacked").exists()
+
+
+@pytest.mark.parametrize("status", [choice.value for choice in Article.Status])
+def test_fixture_with_every_known_status_loads(tmp_path, status):
+    fixture = write_fixture(tmp_path / "known.json", {"status": status})
+
+    load(str(fixture))
+
+    assert Article.objects.get().status == status

@@ -1,3 +1,4 @@
+import unicodedata
 from datetime import timedelta
 from urllib.parse import unquote
 
@@ -119,6 +120,20 @@ def test_category_typed_decomposed_is_the_same_category():
     assert Category.objects.get().slug == "국제-소식"
 
 
+def test_categories_set_or_removed_decomposed_find_the_composed_ones():
+    # The admin's form saves categories through set(), the importer through add().
+    article = make_article(categories=["국제 소식", "정치"])
+    decomposed = unicodedata.normalize("NFD", "국제 소식")
+    assert decomposed != "국제 소식"
+
+    article.categories.set([decomposed, unicodedata.normalize("NFD", "경제")])
+    assert sorted(article.categories.names()) == ["경제", "국제 소식"]
+    assert Category.objects.count() == 3
+
+    article.categories.remove(decomposed)
+    assert list(article.categories.names()) == ["경제"]
+
+
 def test_category_names_are_case_insensitive():
     article = make_article()
     article.categories.add("News")
@@ -226,9 +241,7 @@ def test_creating_an_article_with_three_categories_renders_its_body_once(
     article = Article(title="세 갈래 기사", body="<p>정치와 경제, 사회 이야기</p>")
     article.body_format = "html"
 
-    workflow.save_article(article, by=editor, snapshot=False)
-    article.categories.set(["정치", "경제", "사회"])
-    workflow.record_revision(article, by=editor)
+    workflow.SaveArticle(editor).run(article, categories=["정치", "경제", "사회"])
 
     assert renders == ["<p>정치와 경제, 사회 이야기</p>"]
     assert Article.objects.get().body_html == "<p>정치와 경제, 사회 이야기</p>"

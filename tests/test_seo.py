@@ -197,6 +197,20 @@ def test_json_ld_is_modified_at_the_last_public_change(client):
 
 
 @pytest.mark.django_db
+def test_a_change_before_publication_never_dates_the_page_earlier(client):
+    # Corrected at ago(5), then held back and published again at ago(2).
+    article = make_article(publish_at=ago(2))
+    Article.objects.filter(pk=article.pk).update(last_public_change_at=ago(5))
+
+    text = page(client, article.get_absolute_url())
+    data, head = json_ld(text), HeadTags(text)
+
+    assert datetime.fromisoformat(data["dateModified"]) == ago(2)
+    assert datetime.fromisoformat(head.one("article:modified_time")) == ago(2)
+    assert "수정 <time" not in text
+
+
+@pytest.mark.django_db
 def test_hostile_title_cannot_close_the_json_ld_script(client):
     article = make_article(title=HOSTILE_TITLE, excerpt="요약 </SCRIPT> & 끝")
 

@@ -1,5 +1,6 @@
 import xml.etree.ElementTree as ET
 from datetime import datetime, timedelta
+from email.utils import parsedate_to_datetime
 
 import pytest
 import time_machine
@@ -246,3 +247,35 @@ def test_sitemap_queries_do_not_grow_with_articles(
         root = fetch(client, url)
     if url != "/sitemap.xml":
         assert len(root.findall(f"{SM}url")) >= 10
+
+
+def test_index_sends_last_modified_when_every_section_has_a_date(client):
+    author = make_author()
+    make_article(publish_at=ago(30), categories=["정치"], authors=[author])
+    newest = make_article(publish_at=ago(20), authors=[author])
+    Article.objects.filter(pk=newest.pk).update(last_public_change_at=ago(3))
+
+    response = client.get("/sitemap.xml")
+
+    assert parsedate_to_datetime(response["Last-Modified"]) == ago(3)
+    assert response["X-Robots-Tag"] == "noindex, noodp, noarchive"
+
+
+def test_index_sends_no_last_modified_when_a_section_has_no_date(client):
+    make_article(categories=["정치"])  # no author has a live article
+
+    assert "Last-Modified" not in client.get("/sitemap.xml")
+
+
+def test_sitemaps_ignore_the_host_the_request_came_to(client):
+    make_article(categories=["정치"])
+
+    index = ET.fromstring(
+        client.get("/sitemap.xml", HTTP_HOST="127.0.0.1:9999").content
+    )
+    section = ET.fromstring(
+        client.get(section_url("articles"), HTTP_HOST="127.0.0.1:9999").content
+    )
+
+    for url in locations(index) + locations(section):
+        assert url.startswith(f"{SITE}/"), url

@@ -4,9 +4,7 @@ from django.contrib import admin
 from django.utils import timezone
 
 from .. import workflow
-from ..models import Article, Byline
-
-Status = Article.Status
+from ..models import Byline
 
 
 class ProgressFilter(admin.SimpleListFilter):
@@ -31,7 +29,7 @@ class ProgressFilter(admin.SimpleListFilter):
             case "live":
                 return queryset.live(now)
             case "expired":
-                return queryset.filter(status=Status.PUBLISHED, expire_at__lte=now)
+                return queryset.expired(now)
         return queryset
 
 

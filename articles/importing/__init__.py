@@ -15,10 +15,15 @@ of the data may need:
   (the seed is `.txt`) is HTML when the body starts with a tag, else Markdown.
 - Front-matter keys we do not model are kept in `Article.front_matter` and written
   back on export; dates in them are kept as ISO text.
+- Images named by a path on the old site (`/assets/...`, or relative to the
+  document) are placed through `assets.OldSite` (`--assets`, `--site-url`); what
+  cannot be placed is a warning, not a refusal. The document's own `image` value
+  and body image paths are kept in `front_matter[ORIGINAL_KEY]` and exported.
 - A run is all or nothing: every document is read and checked before anything is
   written, and the writes share one transaction.
 """
 
+from .assets import OldSite
 from .documents import (
     DOCUMENT_SUFFIXES,
     Document,
@@ -45,6 +50,7 @@ __all__ = [
     "DocumentError",
     "ImportRefused",
     "ImportResult",
+    "OldSite",
     "detect_format",
     "export_articles",
     "export_document",

@@ -1,5 +1,6 @@
 """Read and check front-matter documents; nothing here touches the database."""
 
+import dataclasses
 import datetime as dt
 import math
 import re
@@ -12,9 +13,10 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
-from .. import rendering
+from .. import limits, rendering
 from ..models import Article, validate_web_url
 from ..text import nfc, unicode_slug
+from . import assets
 
 MARKDOWN_SUFFIXES = frozenset({".md", ".markdown"})
 HTML_SUFFIXES = frozenset({".html", ".htm"})
@@ -28,8 +30,23 @@ MODELLED_KEYS = frozenset(
      "permalink", "slug", "author", "authors"}
 )  # fmt: skip
 
+# Where an article keeps what its document said before the importer resolved it
+# (the `image` value, body image paths), in `Article.front_matter`; export writes
+# those back. A document may not use the key itself.
+ORIGINAL_KEY = "newsroom:original"
+
 # A front matter that expands (YAML aliases) past this many values is refused.
 MAX_FRONT_MATTER_VALUES = 10_000
+# Hostile YAML (alias and merge-key bombs) is refused before it can expand: real
+# front matter is a few hundred bytes and rarely uses an alias at all.
+MAX_FRONT_MATTER_BYTES = 64 * 1024
+MAX_FRONT_MATTER_ALIASES = 50
+# A file larger than this is refused after reading this much plus one byte: room
+# for the longest body (limits.MAX_BODY_CHARACTERS, up to 4 bytes each in UTF-8)
+# and the largest front matter.
+MAX_DOCUMENT_BYTES = 4 * limits.MAX_BODY_CHARACTERS + MAX_FRONT_MATTER_BYTES
+# Publish dates outside these years are typing mistakes (0001-01-01), not history.
+EARLIEST_YEAR, LATEST_YEAR = 1800, 2200
 
 _FRONT_MATTER = re.compile(
     r"""\A---[ \t]*\r?\n              # the opening line
@@ -73,6 +90,9 @@ class Document:
     excerpt: str = ""
     feature_text: str = ""
     image_url: str = ""
+    image_path: str = ""  # a site or relative path, as written (stripped)
+    image_original: str = ""  # the `image` value exactly as written
+    image_file: Path | None = None  # the file under --assets to copy
     image_alt: str = ""
     image_caption: str = ""
     image_credit: str = ""
@@ -82,6 +102,8 @@ class Document:
     publish_at: dt.datetime | None = None  # None: the time of the import
     published: bool = True
     extra: dict = field(default_factory=dict)
+    body_images: tuple[tuple[str, str], ...] = ()  # (URL written, original path)
+    warnings: tuple[str, ...] = ()  # imported anyway; the run lists them at the end
 
 
 def detect_format(name: str, body: str) -> str:
@@ -102,10 +124,24 @@ def split_front_matter(text: str) -> tuple[str, str]:
     return match.group(1), text[match.end() :]
 
 
-def read_document(path: Path) -> Document:
-    """Read and check one document without touching the database."""
+def read_document(
+    path: Path, *, site: assets.OldSite | None = None, root: Path | None = None
+) -> Document:
+    """Read and check one document without touching the database.
+
+    `site` says where the old site's images are (see `assets`); `root` is the
+    folder the document was found under (its own folder by default).
+    """
     try:
-        text = path.read_bytes().decode("utf-8")
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_DOCUMENT_BYTES + 1)
+        if len(raw) > MAX_DOCUMENT_BYTES:
+            raise DocumentError(
+                path,
+                f"larger than the import limit of {MAX_DOCUMENT_BYTES:,} bytes "
+                f"(본문은 {limits.MAX_BODY_CHARACTERS:,}자까지)",
+            )
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         byte = exc.object[exc.start]
         raise DocumentError(
@@ -114,9 +150,62 @@ def read_document(path: Path) -> Document:
     except OSError as exc:
         raise DocumentError(path, f"cannot be read ({exc.strerror})") from None
     try:
-        return parse_document(text.removeprefix("\ufeff"), name=path.name, path=path)
+        document = parse_document(
+            text.removeprefix("\ufeff"), name=path.name, path=path
+        )
+        document = place_images(document, site or assets.OldSite(), root or path.parent)
+        # Image paths made URLs may have lengthened the body: check it as stored.
+        _check_body(document.body, document.body_format)
+        return document
     except ValueError as exc:
         raise DocumentError(path, str(exc)) from None
+
+
+def place_images(document: Document, site: assets.OldSite, root: Path) -> Document:
+    """Resolve the document's image paths on the old site; warn what stays."""
+    # The document's place in the old site: under --assets, else under the
+    # folder it was found in.
+    folder = url_folder = None
+    if site.assets is not None:
+        folder = url_folder = assets.site_folder(document.path, site.assets)
+    if url_folder is None:
+        url_folder = assets.site_folder(document.path, root) or ""
+    warnings = []
+    changes: dict = {}
+    if document.image_path:
+        located = assets.locate(
+            document.image_path,
+            folder=folder if site.assets is not None else url_folder,
+            site=site,
+        )
+        if located.url:
+            changes["image_url"] = _checked_image_url(located.url)
+        elif located.file:
+            changes["image_file"] = located.file
+        else:
+            warnings.append(
+                f"featured image {document.image_path!r} not imported: "
+                f"{located.problem}"
+            )
+    body = assets.rewrite_body(
+        document.body,
+        document.body_format,
+        folder=folder,
+        url_folder=url_folder,
+        site=site,
+    )
+    if body.kept:
+        warnings.append(
+            "body image paths kept as written: "
+            + ", ".join(repr(path) for path in body.kept)
+        )
+    return dataclasses.replace(
+        document,
+        body=body.body,
+        body_images=body.rewritten,
+        warnings=tuple(warnings),
+        **changes,
+    )
 
 
 def parse_document(text: str, *, name: str, path: Path) -> Document:
@@ -124,6 +213,12 @@ def parse_document(text: str, *, name: str, path: Path) -> Document:
     if "\x00" in text:
         raise ValueError("contains a NUL character")
     yaml_text, body = split_front_matter(text)
+    if len(yaml_text.encode("utf-8", "surrogatepass")) > MAX_FRONT_MATTER_BYTES:
+        raise ValueError(
+            f"front matter is too large: more than {MAX_FRONT_MATTER_BYTES:,} bytes"
+        )
+    body_format = detect_format(name, body)
+    _check_body(body, body_format)
     try:
         data = yaml.load(yaml_text, Loader=_Loader) if yaml_text.strip() else {}
     except yaml.YAMLError as exc:
@@ -134,6 +229,8 @@ def parse_document(text: str, *, name: str, path: Path) -> Document:
         raise ValueError(
             f"front matter must be a mapping of keys to values, not {_kind(data)}"
         )
+    if ORIGINAL_KEY in data:
+        raise ValueError(f"{ORIGINAL_KEY!r} is a reserved front-matter key")
     extra = _to_json(
         {key: value for key, value in data.items() if key not in MODELLED_KEYS}
     )
@@ -148,8 +245,8 @@ def parse_document(text: str, *, name: str, path: Path) -> Document:
         path=path,
         key=key,
         body=body,
-        body_format=detect_format(name, body),
-        image_url=_image_url(data.get("image")),
+        body_format=body_format,
+        **_image(data.get("image")),
         slug=unicode_slug(_text(data, "slug")),
         categories=_names(data, ("categories", "category")),
         authors=_names(data, ("author", "authors"), need_slug=True),
@@ -158,6 +255,11 @@ def parse_document(text: str, *, name: str, path: Path) -> Document:
         extra=extra,
         **texts,
     )
+
+
+def _check_body(body: str, body_format: str) -> None:
+    if reason := limits.body_refusal(body, body_format):
+        raise ValueError(reason)
 
 
 def find_documents(
@@ -184,13 +286,19 @@ def find_documents(
     return list(found.values()), missing
 
 
-def read_documents(paths: Iterable[str | Path]) -> list[Document]:
+def read_documents(
+    paths: Iterable[str | Path], *, site: assets.OldSite | None = None
+) -> list[Document]:
     """Read every document; refuse them all if any one is bad."""
+    paths = list(paths)
+    folders = [Path(raw).resolve() for raw in paths if Path(raw).is_dir()]
     paths, errors = find_documents(paths)
     documents, seen = [], {}
     for path in paths:
+        where = path.resolve()
+        root = next((f for f in folders if where.is_relative_to(f)), path.parent)
         try:
-            document = read_document(path)
+            document = read_document(path, site=site, root=root)
         except DocumentError as error:
             errors.append(error)
             continue
@@ -211,7 +319,28 @@ def read_documents(paths: Iterable[str | Path]) -> list[Document]:
 
 
 class _Loader(yaml.SafeLoader):
-    """PyYAML's safe loader, naming the line of an impossible date (2024-02-30)."""
+    """PyYAML's safe loader, naming the line of an impossible date (2024-02-30).
+
+    It also refuses alias bombs while composing, before anything expands: more
+    than MAX_FRONT_MATTER_ALIASES aliases. (Merge keys, `<<: *a`, cannot multiply:
+    PyYAML 6.0.2+ merges each key once.)
+    """
+
+    def compose_document(self):
+        self._aliases = 0
+        return super().compose_document()
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            self._aliases = getattr(self, "_aliases", 0) + 1
+            if self._aliases > MAX_FRONT_MATTER_ALIASES:
+                line = self.peek_event().start_mark.line + 2  # as in the file
+                raise ValueError(
+                    "front matter is too large: more than "
+                    f"{MAX_FRONT_MATTER_ALIASES} YAML aliases (*name); one more "
+                    f"at line {line}"
+                )
+        return super().compose_node(parent, index)
 
     def construct_yaml_timestamp(self, node):
         try:
@@ -298,16 +427,28 @@ def _names(data: dict, keys: tuple[str, str], *, need_slug=False) -> tuple[str, 
     return tuple(names.values())
 
 
-def _image_url(value) -> str:
+def _image(value) -> dict:
+    """An http(s) URL as `image_url`, a site or relative path as `image_path`."""
     if value is None or value == "":
-        return ""
+        return {}
     if not isinstance(value, str):
-        raise ValueError(f"'image' must be an http or https URL, not {_kind(value)}")
-    url = _storable(value, "image").strip()
+        raise ValueError(
+            f"'image' must be an http or https URL or a site path, not {_kind(value)}"
+        )
+    original = _storable(value, "image")
+    reference = original.strip()
+    if reference and assets.is_path(reference):
+        return {"image_path": reference, "image_original": value}
+    return {"image_url": _checked_image_url(reference), "image_original": value}
+
+
+def _checked_image_url(url: str) -> str:
     try:
         validate_web_url(url)
     except ValidationError:
-        raise ValueError(f"'image' must be an http or https URL: {url!r}") from None
+        raise ValueError(
+            f"'image' must be an http or https URL or a site path: {url!r}"
+        ) from None
     if len(url) > Article._meta.get_field("image_url").max_length:
         raise ValueError("'image' URL is too long")
     return url
@@ -315,6 +456,7 @@ def _image_url(value) -> str:
 
 def _publish_at(value, name: str) -> dt.datetime | None:
     """The front-matter date, else a YYYY-MM-DD- file-name prefix, else None."""
+    source = "'date'" if value is not None else "the file name"
     if value is None:
         prefix = _DATE_PREFIX.match(name)
         if not prefix:
@@ -333,13 +475,21 @@ def _publish_at(value, name: str) -> dt.datetime | None:
             raise ValueError(
                 f"bad date: {text!r} (use YYYY-MM-DD [HH:MM[:SS] [+09:00]])"
             )
+    if isinstance(value, dt.date) and not (EARLIEST_YEAR <= value.year <= LATEST_YEAR):
+        raise ValueError(
+            f"bad date {value.isoformat()!r} in {source}: the year must lie between "
+            f"{EARLIEST_YEAR} and {LATEST_YEAR}"
+        )
     if isinstance(value, dt.datetime):
         if timezone.is_naive(value):
             return timezone.make_aware(value)
         return value
     if isinstance(value, dt.date):
         return timezone.make_aware(dt.datetime.combine(value, dt.time()))
-    raise ValueError(f"bad date: {value!r}")
+    raise ValueError(
+        f"bad date: 'date' must be a date (YYYY-MM-DD [HH:MM[:SS] [+09:00]]), "
+        f"not {_kind(value)} {value!r}"
+    )
 
 
 def _published(value) -> bool:

@@ -8,18 +8,39 @@ from django.utils import timezone
 
 from .. import rendering
 from ..models import Article
-from .documents import DOCUMENT_SUFFIXES, MODELLED_KEYS, TEXT_KEYS, detect_format
+from . import assets
+from .documents import (
+    DOCUMENT_SUFFIXES,
+    MODELLED_KEYS,
+    ORIGINAL_KEY,
+    TEXT_KEYS,
+    detect_format,
+)
 
 
 def export_document(article: Article) -> str:
-    """The article as a front-matter document: import it again to get it back."""
+    """The article as a front-matter document: import it again to get it back.
+
+    The `image` value and body image paths are written as the imported document
+    had them (a site path stays a site path), unless an editor has changed the
+    image since.
+    """
+    front_matter = article.front_matter
+    front_matter = front_matter if isinstance(front_matter, dict) else {}
+    original = front_matter.get(ORIGINAL_KEY)
+    original = original if isinstance(original, dict) else {}
     data: dict = {"title": article.title}
     categories = [category.name for category in article.categories.all()]
     if categories:
         data["categories"] = categories
-    for name in ("excerpt", "feature_text", "image_url", *TEXT_KEYS[3:]):
-        if getattr(article, name):
-            data["image" if name == "image_url" else name] = getattr(article, name)
+    image = article.image_url
+    current = article.image.name if article.image else article.image_url
+    if isinstance(original.get("image"), str) and original.get("image_as") == current:
+        image = original["image"]
+    for name in ("excerpt", "feature_text", "image", *TEXT_KEYS[3:]):
+        value = image if name == "image" else getattr(article, name)
+        if value:
+            data[name] = value
     authors = [author.name for author in article.ordered_authors()]
     if len(authors) == 1:
         data["author"] = authors[0]
@@ -31,15 +52,17 @@ def export_document(article: Article) -> str:
     if not _keyed_by_file_name(article):
         data["id"] = article.document_key
     data["slug"] = article.slug
-    if isinstance(article.front_matter, dict):
-        # An editor may have typed a modelled key in there; the fields win.
-        for key, value in article.front_matter.items():
-            if key not in MODELLED_KEYS:
-                data.setdefault(key, value)
-    front_matter = yaml.safe_dump(
-        data, allow_unicode=True, sort_keys=False, width=100_000
-    )
-    return f"---\n{front_matter}---\n{article.body}"
+    # An editor may have typed a modelled key in there; the fields win.
+    for key, value in front_matter.items():
+        if key not in MODELLED_KEYS and key != ORIGINAL_KEY:
+            data.setdefault(key, value)
+    body = article.body
+    if isinstance(original.get("body_images"), list):
+        body = assets.restore_body(
+            body, article.body_format, [tuple(p) for p in original["body_images"]]
+        )
+    text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100_000)
+    return f"---\n{text}---\n{body}"
 
 
 def export_file_name(article: Article, taken: set[str]) -> str:

@@ -65,14 +65,19 @@ class ArticleManager(models.Manager.from_queryset(ArticleQuerySet)):
         return article
 
 
+class ArticleStatus(models.TextChoices):
+    """Article.Status; defined out here so Article.Meta's constraint can read it."""
+
+    # A new status means editing this enum, workflow.ALLOWED and its test.
+    DRAFT = "draft", _("초안")
+    IN_REVIEW = "in_review", _("검토 중")
+    PUBLISHED = "published", _("게재")
+    UNPUBLISHED = "unpublished", _("게재 취소")
+    TAKEN_DOWN = "taken_down", _("삭제 조치")
+
+
 class Article(models.Model):
-    class Status(models.TextChoices):
-        # A new status means editing this enum, workflow.ALLOWED and its test.
-        DRAFT = "draft", _("초안")
-        IN_REVIEW = "in_review", _("검토 중")
-        PUBLISHED = "published", _("게재")
-        UNPUBLISHED = "unpublished", _("게재 취소")
-        TAKEN_DOWN = "taken_down", _("삭제 조치")
+    Status = ArticleStatus
 
     title = models.CharField(_("제목"), max_length=200)
     slug = models.SlugField(
@@ -251,6 +256,13 @@ class Article(models.Model):
                     "게재 종료 시각은 게재 시각보다 뒤여야 합니다."
                 ),
             ),
+            # Statuses only change through workflow, but loaddata writes raw rows:
+            # an unknown status ("hacked") would leave an article no action moves.
+            models.CheckConstraint(
+                condition=Q(status__in=ArticleStatus.values),
+                name="article_status_is_known",
+                violation_error_message=_("기사 상태가 올바르지 않습니다."),
+            ),
         ]
 
     def __str__(self):
@@ -310,22 +322,59 @@ class Article(models.Model):
     def is_live(self) -> bool:
         return self.is_live_at(timezone.now())
 
-    @property
-    def is_scheduled(self) -> bool:
-        """Published, but its publish time has not come yet."""
+    def is_scheduled_at(self, now) -> bool:
+        """Mirror ArticleQuerySet.scheduled(): published, its time still ahead."""
         return (
             self.status == self.Status.PUBLISHED
             and self.publish_at is not None
-            and self.publish_at > timezone.now()
+            and self.publish_at > now
+        )
+
+    @property
+    def is_scheduled(self) -> bool:
+        return self.is_scheduled_at(timezone.now())
+
+    def is_expired_at(self, now) -> bool:
+        """Mirror ArticleQuerySet.expired(): published, its expiry time come."""
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.expire_at is not None
+            and self.expire_at <= now
         )
 
     @property
     def is_expired(self) -> bool:
-        return (
-            self.status == self.Status.PUBLISHED
-            and self.expire_at is not None
-            and self.expire_at <= timezone.now()
-        )
+        return self.is_expired_at(timezone.now())
+
+    @property
+    def is_taken_down(self) -> bool:
+        return self.status == self.Status.TAKEN_DOWN
+
+    @property
+    def status_label(self) -> str:
+        """The state as editors read it everywhere (lists, forms, previews): the
+        status, or when published, whether it waits for its time or has expired."""
+        now = timezone.now()
+        if self.is_scheduled_at(now):
+            return str(_("게재 예약"))
+        if self.is_expired_at(now):
+            return str(_("게재 종료됨"))
+        return self.get_status_display()
+
+    @property
+    def public_update_at(self):
+        """When readers were shown a change after publication (a correction, an
+        update), or None: then the page shows one date."""
+        changed, published = self.last_public_change_at, self.publish_at
+        if changed and published and changed > published:
+            return changed
+        return None
+
+    @property
+    def last_modified_at(self):
+        """The later of publication and public_update_at: "modified" for
+        sitemaps, feeds and structured data. querysets.last_modified() mirrors it."""
+        return self.public_update_at or self.publish_at
 
     @property
     def standfirst(self) -> str:

@@ -5,10 +5,11 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from ..querysets import AuthorQuerySet
 from ..text import nfc, unicode_slug
 
 
-class AuthorManager(models.Manager):
+class AuthorManager(models.Manager.from_queryset(AuthorQuerySet)):
     def get_by_natural_key(self, slug):
         return self.get(slug=slug)
 

@@ -6,11 +6,15 @@ from django.utils.translation import gettext_lazy as _
 from taggit.managers import _TaggableManager
 from taggit.models import NaturalKeyManager, TagBase
 
+from ..querysets import CategoryQuerySet
 from ..text import nfc, unicode_slug
 from . import loading
 
 
-class CategoryManager(NaturalKeyManager):
+class CategoryManager(NaturalKeyManager.from_queryset(CategoryQuerySet)):
+    """taggit's natural-key manager, with the read rules of querysets.py; a
+    loaddata run looks each category up once (`loading`)."""
+
     def get_by_natural_key(self, name):
         memo = loading.memo()
         if memo is not None and (found := memo.get(self.model, self.db, name)):
@@ -59,14 +63,22 @@ class NFCTaggableManager(_TaggableManager):
     """Compose category names before taggit looks them up by name.
 
     Without this, a name typed on macOS (decomposed jamo) would create a second
-    category beside the composed one.
+    category beside the composed one. taggit 6.1 has no public hook for tag
+    names given as strings (TAGGIT_TAGS_FROM_STRING only parses form input, not
+    add() from code), so this overrides the manager's public methods, the ones
+    every caller uses (the admin's form saves through set()); the `manager=`
+    argument of TaggableManager is taggit's documented way to plug it in.
     """
 
-    def _to_tag_model_instances(self, tags, tag_kwargs):
-        tags = [nfc(tag) if isinstance(tag, str) else tag for tag in tags]
-        return super()._to_tag_model_instances(tags, tag_kwargs)
+    def add(self, *tags, **kwargs):
+        return super().add(*_composed(tags), **kwargs)
+
+    def set(self, tags, **kwargs):
+        return super().set(_composed(tags), **kwargs)
 
     def remove(self, *tags):
-        return super().remove(
-            *(nfc(tag) if isinstance(tag, str) else tag for tag in tags)
-        )
+        return super().remove(*_composed(tags))
+
+
+def _composed(tags) -> list:
+    return [nfc(tag) if isinstance(tag, str) else tag for tag in tags]

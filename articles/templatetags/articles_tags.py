@@ -5,11 +5,10 @@ from datetime import date, datetime
 
 from django import template
 from django.conf import settings
-from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from .. import seo
-from ..models import Article, CategorizedArticle, Category
+from ..models import Category
 
 register = template.Library()
 
@@ -76,16 +75,9 @@ def category_nav(current=None) -> dict:
     """The site navigation: the sections editors chose, in their order.
 
     Until an editor marks a section, categories stand in by name. Either way only
-    categories with a live article are listed. An EXISTS probe per category, not
-    a count over every article, keeps this cheap on every page of a large site.
+    categories with a live article are listed.
     """
-    with_live_articles = Category.objects.filter(
-        Exists(
-            CategorizedArticle.objects.filter(
-                tag=OuterRef("pk"), content_object__in=Article.objects.live()
-            )
-        )
-    )
+    with_live_articles = Category.objects.with_live_articles()
     sections = with_live_articles.filter(is_section=True).order_by(
         "section_order", "name"
     )[:NAV_CATEGORY_LIMIT]
