@@ -24,7 +24,7 @@ pytestmark = pytest.mark.django_db
 FIXTURES = Path(settings.BASE_DIR) / "fixtures"
 SEED = FIXTURES / "source" / "000_11b916df22095a78.txt"
 # loaddata of one article with three categories, on SQLite and PostgreSQL alike.
-QUERIES_TO_LOAD_THREE = 21
+QUERIES_TO_LOAD_THREE = 24
 
 
 def read_seed() -> tuple[dict, str]:
@@ -311,7 +311,9 @@ def test_loading_an_article_with_three_categories_takes_a_fixed_number_of_querie
     # A savepoint; 3 category lookups + 3 inserts; the article's lookup + insert;
     # 3 category-row inserts (the rows they name were saved by this load: no
     # lookups); loaddata's 5 constraint checks or sequence resets; the search
-    # entry, once: the article, its categories, one write; the release.
+    # entry, once: the article, its categories, one write; the release; then,
+    # after commit, the change signal's read of the article, its categories and
+    # its authors.
     with django_assert_num_queries(QUERIES_TO_LOAD_THREE) as captured:
         call_command("loaddata", str(fixture), verbosity=0)
 

@@ -241,7 +241,9 @@ def test_creating_an_article_with_three_categories_renders_its_body_once(
     article = Article(title="세 갈래 기사", body="<p>정치와 경제, 사회 이야기</p>")
     article.body_format = "html"
 
-    workflow.SaveArticle(editor).run(article, categories=["정치", "경제", "사회"])
+    workflow.SaveArticle(editor).run(
+        article, expected_version=None, categories=["정치", "경제", "사회"]
+    )
 
     assert renders == ["<p>정치와 경제, 사회 이야기</p>"]
     assert Article.objects.get().body_html == "<p>정치와 경제, 사회 이야기</p>"
