@@ -64,12 +64,19 @@ setup-local: $(SERVE_STAMP) .env
 	$(MANAGE) setup_local_demo
 
 # The site URL follows PORT on every start; a NEWSROOM_SITE_URL you export wins.
+# The task worker (image renditions) runs beside runserver; Ctrl-C stops both.
+# It runs without --reload: the autoreloader's child would outlive the kill.
 run: setup-local
 	@echo
 	@echo "  Site:  $(LOCAL_URL)/"
 	@echo "  Admin: $(LOCAL_URL)/admin/  (demo accounts above; local setup only)"
+	@echo "  Tasks: manage.py db_worker (started beside the server)"
 	@echo
-	NEWSROOM_SITE_URL="$${NEWSROOM_SITE_URL:-$(LOCAL_URL)}" $(MANAGE) runserver 127.0.0.1:$(PORT)
+	@export NEWSROOM_SITE_URL="$${NEWSROOM_SITE_URL:-$(LOCAL_URL)}"; \
+	$(MANAGE) db_worker --no-reload --verbosity 0 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
+	trap 'exit 130' INT TERM; \
+	$(MANAGE) runserver 127.0.0.1:$(PORT)
 
 # A fresh local database on purpose: removes db.sqlite3 and media/, then sets up again.
 reset: $(SERVE_STAMP) .env

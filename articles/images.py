@@ -10,10 +10,11 @@ tests/test_dependencies.py). A refused upload raises Django's ValidationError
 
 An uploaded image is shown through renditions only: fixed widths (WIDTHS, never
 wider than the original, never sizes a request asks for), each in WebP and in the
-upload's own format. They are made when an article is saved
-(`workflow.save_article` calls `generate_renditions`), never while a reader waits,
-and kept in the media storage (`default_storage`), so nothing here assumes a
-local disk.
+upload's own format. They are made by the task worker after an article is saved
+(`workflow.save_article` queues `articles.tasks.make_renditions`, which calls
+`generate_renditions`), never in the save request nor while a reader waits; until
+they exist pages show a placeholder, never the upload itself. They are kept in
+the media storage (`default_storage`), so nothing here assumes a local disk.
 
 Choices, so nobody has to rediscover them:
 
@@ -316,6 +317,29 @@ def generate_renditions(article, *, force: bool = False) -> bool:
     article.renditions = data
     _delete_on_commit(_names(old) - {r.name for r in renditions})
     return True
+
+
+def renditions_current(article) -> bool:
+    """Whether the article's renditions are those of its current image (an
+    article without an image needs none)."""
+    name = article.image.name if article.image else ""
+    old = article.renditions if isinstance(article.renditions, dict) else {}
+    if not name:
+        return not old
+    return _up_to_date(old, name)
+
+
+def drop_renditions(article) -> None:
+    """Forget the article's renditions now and delete their files on commit.
+
+    For a replaced or removed image: its public files must not outlive the
+    change, while the new image's renditions are still being made.
+    """
+    old = article.renditions if isinstance(article.renditions, dict) else {}
+    if old:
+        type(article).objects.filter(pk=article.pk).update(renditions={})
+    article.renditions = {}
+    _delete_on_commit(_names(old))
 
 
 def discard_renditions(article) -> None:

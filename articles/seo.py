@@ -60,7 +60,7 @@ def article_url(article) -> str:
 
 
 def article_image(article) -> dict | None:
-    """The featured image: an external URL as it is, an upload made absolute."""
+    """The featured image: an external URL as it is, an upload's largest rendition."""
     if article.picture:
         # The largest rendition, not the upload: it has no EXIF, so no GPS.
         shared = article.picture.largest
@@ -71,12 +71,8 @@ def article_image(article) -> dict | None:
             "alt": article.image_alt,
         }
     if article.image:
-        return {
-            "url": absolute_url(article.image.url),
-            "width": article.image_width,
-            "height": article.image_height,
-            "alt": article.image_alt,
-        }
+        # Renditions not made yet: no image rather than the original upload.
+        return None
     if article.image_url:
         return {
             "url": article.image_url,

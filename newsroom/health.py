@@ -3,7 +3,10 @@
 A small view rather than django-health-check: that package's 4.9+ needs Python
 3.14 (we run 3.13, so it would be pinned below 4.9 from the start), its
 database check writes rows to a table of its own, and the two checks we need
-are a few lines each. The task queue's check joins them when the queue exists.
+are a few lines each. The task queue's check reads the queue's table (so the
+queue is reachable) and fails when the oldest task ready to run has waited
+longer than NEWSROOM_TASK_QUEUE_MAX_AGE seconds (default 600): no worker is
+taking tasks, or they fall far behind, and pages are left with placeholders.
 
 Each check runs even when another fails, so one answer names everything that is
 wrong. 200 when all pass, 503 otherwise, as JSON; never cached (a cached "ok"
@@ -15,10 +18,14 @@ the full error goes to the log.
 import logging
 import time
 import uuid
+from datetime import timedelta
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.http import JsonResponse
+from django.tasks import task_backends
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
@@ -43,7 +50,35 @@ def check_cache() -> None:
         cache.delete(key)
 
 
-CHECKS = {"database": check_database, "cache": check_cache}
+class TaskQueueStalled(RuntimeError):
+    pass
+
+
+def check_task_queue() -> None:
+    """The queue answers, and its oldest ready task is not older than allowed."""
+    from django_tasks_db.backend import DatabaseBackend
+    from django_tasks_db.models import DBTaskResult
+
+    backend = task_backends["default"]
+    if not isinstance(backend, DatabaseBackend):
+        return  # tasks run where they are queued: there is no queue to watch
+    oldest = (
+        DBTaskResult.objects.ready()
+        .filter(backend_name=backend.alias)
+        .order_by("enqueued_at")
+        .values_list("enqueued_at", flat=True)
+        .first()
+    )
+    allowed = timedelta(seconds=settings.NEWSROOM_TASK_QUEUE_MAX_AGE)
+    if oldest is not None and timezone.now() - oldest > allowed:
+        raise TaskQueueStalled("the oldest ready task has waited too long")
+
+
+CHECKS = {
+    "database": check_database,
+    "cache": check_cache,
+    "task_queue": check_task_queue,
+}
 
 
 @never_cache

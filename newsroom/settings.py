@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django.contrib.sitemaps",
     "taggit",
+    "django_tasks_db",
     "articles",
     "search",
 ]
@@ -167,6 +168,26 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+
+# Background work (image renditions) through Django's tasks framework, queued in
+# the database (django-tasks-db: no broker to run; the queue commits or rolls
+# back with the change that enqueued it). The worker is `manage.py db_worker`,
+# which `make run` and `make serve` start. NEWSROOM_TASKS_BACKEND=immediate runs
+# tasks in the enqueuing process instead (development without a worker).
+TASK_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "immediate": "django.tasks.backends.immediate.ImmediateBackend",
+}
+_tasks_backend = env("NEWSROOM_TASKS_BACKEND", "database")
+if _tasks_backend not in TASK_BACKENDS:
+    raise EnvironmentVariableError(
+        f"NEWSROOM_TASKS_BACKEND must be one of {', '.join(TASK_BACKENDS)}, "
+        f"not {_tasks_backend!r}."
+    )
+TASKS = {"default": {"BACKEND": TASK_BACKENDS[_tasks_backend]}}
+# /healthz fails when the oldest task ready to run has waited longer than this:
+# the worker is down or far behind.
+NEWSROOM_TASK_QUEUE_MAX_AGE = int(env("NEWSROOM_TASK_QUEUE_MAX_AGE", "600"))
 
 # Uploads: reject large request bodies early; images are capped again in the form.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440

@@ -5,9 +5,13 @@ from .people import make_staff
 
 @pytest.fixture(autouse=True)
 def isolated_media_and_fast_hashing(settings, tmp_path):
-    """Uploads go to a temporary folder; passwords hash quickly."""
+    """Uploads go to a temporary folder; passwords hash quickly; tasks run in
+    the process that queues them (test_tasks.py runs the real queue and worker)."""
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.TASKS = {
+        "default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}
+    }
     # Pages render without a collectstatic run; test_settings checks the manifest.
     settings.STORAGES = {
         **settings.STORAGES,

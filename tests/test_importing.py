@@ -844,10 +844,14 @@ def media_files(settings) -> set[str]:
     return {p.relative_to(media).as_posix() for p in media.rglob("*") if p.is_file()}
 
 
-def test_assets_copies_site_path_and_relative_images_as_uploads(tmp_path, settings):
+def test_assets_copies_site_path_and_relative_images_as_uploads(
+    tmp_path, settings, django_capture_on_commit_callbacks
+):
     blog = make_blog(tmp_path / "blog")
 
-    out, err = run_blog_import(blog / "_posts", assets=blog)
+    # Renditions are queued on commit (run at once by the suite's task backend).
+    with django_capture_on_commit_callbacks(execute=True):
+        out, err = run_blog_import(blog / "_posts", assets=blog)
 
     assert "Imported 5 documents: 5 created" in out
     for name, image_format, size in [

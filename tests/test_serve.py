@@ -121,11 +121,23 @@ def test_an_editor_can_log_in_to_the_admin_over_plain_http(served):
     assert not any(cookie.secure for cookie in jar)
 
 
-def test_sigterm_stops_gunicorn_and_its_workers(served):
+def test_the_task_worker_runs_beside_gunicorn(served):
+    pid = int((served["tmp"] / "run" / "worker.pid").read_text())
+    cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    assert b"db_worker" in cmdline
+    health = urllib.request.urlopen(
+        f"http://127.0.0.1:{served['port']}/healthz", timeout=5
+    )
+    assert b'"task_queue": {"ok": true' in health.read()
+
+
+def test_sigterm_stops_gunicorn_its_workers_and_the_task_worker(served):
     pid = int((served["tmp"] / "run" / "gunicorn.pid").read_text())
+    worker = int((served["tmp"] / "run" / "worker.pid").read_text())
     served["process"].send_signal(signal.SIGTERM)
     assert served["process"].wait(30) == 0
     assert not Path(f"/proc/{pid}").exists() or _is_zombie(pid)
+    assert not Path(f"/proc/{worker}").exists() or _is_zombie(worker)
     with pytest.raises(OSError):
         socket.create_connection(("127.0.0.1", served["port"]), 1)
 

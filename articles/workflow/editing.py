@@ -16,7 +16,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from .. import images, revisions
+from .. import images, revisions, tasks
 from ..models import (
     Article,
     ArticleRevision,
@@ -172,7 +172,10 @@ class SaveArticle(Action):
         authors = None if bylines is None else list(dict.fromkeys(bylines))
         if authors is not None and (before is None or tuple(authors) != before.authors):
             set_bylines(edited, authors)
-        images.generate_renditions(edited)  # only when the image changed
+        if not images.renditions_current(edited):  # the image changed
+            images.drop_renditions(edited)
+            if edited.image:
+                tasks.queue_renditions(edited)
         action = self.name if before else "create"
         self.audit(edited, from_status, comment=comment, action=action)
         note = note or (self.label if before else "작성")

@@ -1,0 +1,145 @@
+"""Renditions come from the background queue: django-tasks-db and its worker.
+
+The rest of the suite runs tasks with Django's immediate backend; these tests run
+the real one, with `manage.py db_worker` as a separate process, on a SQLite file
+and on PostgreSQL.
+"""
+
+import json
+import os
+import subprocess
+import sys
+from datetime import timedelta
+
+import pytest
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.tasks import task_backends
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+from articles import tasks, workflow
+from articles.models import Article
+from tests.factories import make_article
+from tests.task_queue import DATABASE_BACKEND, jpeg, scenario
+
+
+def assert_made_by_the_worker(outcome: dict) -> None:
+    # The save only queued the work: no renditions, a placeholder, no original.
+    assert outcome["queued"] == [["articles.tasks.make_renditions", "READY"]]
+    assert outcome["renditions_before"] == {}
+    assert outcome["placeholder_before"] is True
+    assert outcome["original_linked_before"] is False
+    # The worker process made them; the page then serves them, still not the upload.
+    assert outcome["worker_returncode"] == 0, outcome["worker_stderr"]
+    assert outcome["statuses_after"] == ["SUCCESSFUL"]
+    assert outcome["rendition_widths"] == [480, 800, 1200, 1600]
+    assert outcome["files_exist"] is True
+    assert outcome["picture_after"] is True
+    assert outcome["original_linked_after"] is False
+
+
+def test_the_worker_makes_the_renditions_on_a_sqlite_file(tmp_path):
+    database = tmp_path / "queue.sqlite3"
+    run = subprocess.run(
+        [sys.executable, "-m", "tests.task_queue"],
+        cwd=settings.BASE_DIR,
+        env={
+            **os.environ,
+            "DATABASE_URL": f"sqlite:///{database}",
+            "DJANGO_SETTINGS_MODULE": "newsroom.settings",
+        },
+        capture_output=True,
+        text=True,
+        timeout=400,
+    )
+    assert run.returncode == 0, run.stderr
+    assert_made_by_the_worker(json.loads(run.stdout.strip().splitlines()[-1]))
+
+
+@pytest.fixture
+def database_queue(settings):
+    settings.TASKS = DATABASE_BACKEND
+    assert task_backends["default"].__class__.__name__ == "DatabaseBackend"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_makes_the_renditions_on_postgresql(database_queue):
+    if connection.vendor != "postgresql":
+        pytest.skip(
+            "PostgreSQL only (set DATABASE_URL=postgres://...): the SQLite case "
+            "runs above on a file database, which the in-memory test one is not"
+        )
+    db = connection.settings_dict
+    url = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
+    assert_made_by_the_worker(scenario(url))
+
+
+@pytest.mark.django_db
+def test_a_rolled_back_save_queues_nothing(database_queue, editor):
+    article = make_article()
+    article.image = SimpleUploadedFile("사진.jpg", jpeg((600, 400)))
+    article.image_alt = "시민들"
+
+    # The test's transaction never commits, like a save that fails at the end.
+    workflow.save_article(article, by=editor)
+
+    assert not DBTaskResult.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_save_that_keeps_the_image_queues_nothing_again(
+    database_queue, editor, django_capture_on_commit_callbacks
+):
+    article = make_article()
+    article.image = SimpleUploadedFile("사진.jpg", jpeg((600, 400)))
+    article.image_alt = "시민들"
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.save_article(article, by=editor)
+    assert DBTaskResult.objects.count() == 1
+    tasks.make_renditions.call(article.pk)  # as the worker would
+    article = Article.objects.get(pk=article.pk)
+    article.title = "제목만 고친 기사"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.save_article(article, by=editor)
+
+    assert DBTaskResult.objects.count() == 1
+    assert Article.objects.get(pk=article.pk).renditions["source"] == (
+        article.image.name
+    )
+
+
+@pytest.mark.django_db
+def test_a_task_for_a_deleted_article_does_nothing():
+    assert tasks.make_renditions.call(987654) is False
+
+
+# /healthz watches the queue ----------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_health_fails_when_a_ready_task_waits_too_long(client, database_queue):
+    tasks.make_renditions.enqueue(1)
+    assert client.get("/healthz").json()["checks"]["task_queue"]["ok"] is True
+
+    DBTaskResult.objects.update(enqueued_at=timezone.now() - timedelta(minutes=11))
+    response = client.get("/healthz")
+
+    assert response.status_code == 503
+    assert response.json()["checks"]["task_queue"] == {
+        "ok": False,
+        "error": "TaskQueueStalled",
+        "ms": response.json()["checks"]["task_queue"]["ms"],
+    }
+
+
+@pytest.mark.django_db
+def test_health_ignores_old_tasks_that_already_ran(client, database_queue):
+    tasks.make_renditions.enqueue(1)
+    DBTaskResult.objects.update(
+        enqueued_at=timezone.now() - timedelta(hours=3), status="SUCCESSFUL"
+    )
+
+    assert client.get("/healthz").json()["checks"]["task_queue"]["ok"] is True
