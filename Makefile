@@ -78,12 +78,13 @@ run: setup-local
 	trap 'exit 130' INT TERM; \
 	$(MANAGE) runserver 127.0.0.1:$(PORT)
 
-# A fresh local database on purpose: removes db.sqlite3 and media/, then sets up again.
+# A fresh local database on purpose: removes db.sqlite3, media/ and originals/, then
+# sets up again.
 reset: $(SERVE_STAMP) .env
 	@if [ -n "$${DATABASE_URL:-}" ]; then \
 	  echo "error: DATABASE_URL is set; make reset only replaces the local db.sqlite3."; exit 1; fi
 	rm -f db.sqlite3
-	rm -rf media
+	rm -rf media originals
 	@$(MAKE) --no-print-directory setup-local
 
 test: $(TEST_STAMP)
@@ -106,7 +107,7 @@ check-lock: | $(BIN)/uv
 	$(BIN)/uv lock --check || $(STALE_LOCK)
 
 clean:
-	rm -rf $(VENV) db.sqlite3 media staticfiles test-artifacts
+	rm -rf $(VENV) db.sqlite3 media originals staticfiles test-artifacts
 
 # Production serving and the benchmark (deploy/serve, benchmarks/bench.py).
 .PHONY: serve bench

@@ -10,6 +10,21 @@ from . import images, limits, revisions, workflow
 from .models import Article, Correction
 
 
+class PrivateImageInput(forms.ClearableFileInput):
+    """The upload widget without a link to the current file: originals are
+    private (no URL); the change form's thumbnail shows a rendition instead."""
+
+    template_name = "articles/widgets/private_file_input.html"
+
+    def is_initial(self, value):
+        return bool(value and getattr(value, "name", None))  # no .url to ask
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        context["widget"]["private_label"] = "비공개 원본 (아래 미리 보기는 변환본)"
+        return context
+
+
 class FeaturedImageField(forms.ImageField):
     """An upload that is a JPEG, PNG, WebP or GIF image, checked by decoding it.
 
@@ -21,11 +36,14 @@ class FeaturedImageField(forms.ImageField):
     default_validators = []  # the file name proves nothing; the decoding does
 
     def __init__(self, **kwargs):
-        kwargs.setdefault(
-            "widget",
-            forms.ClearableFileInput(attrs={"accept": images.ACCEPTED_CONTENT_TYPES}),
+        # Always ours, also over the admin's AdminFileWidget (which links the file).
+        kwargs["widget"] = PrivateImageInput(
+            attrs={"accept": images.ACCEPTED_CONTENT_TYPES}
         )
         super().__init__(**kwargs)
+        # The uploader's file name is never stored (the stored one is random):
+        # a long Hangul name must not be refused for its length.
+        self.max_length = None
 
     def to_python(self, data):
         upload = forms.FileField.to_python(self, data)
@@ -36,15 +54,12 @@ class FeaturedImageField(forms.ImageField):
             source = data.temporary_file_path()
         else:
             source = BytesIO(data.read())
-        image_format = images.check_upload(source)
-        extension, content_type = images.IMAGE_FORMATS[image_format]
-        upload.content_type = content_type
-        # The stored name is random anyway (featured_image_path); its suffix now
-        # tells the truth about the content.
-        upload.name = f"image.{extension}"
-        if hasattr(upload, "seek") and callable(upload.seek):
-            upload.seek(0)
-        return upload
+        images.check_upload(source)
+        if hasattr(source, "seek"):
+            source.seek(0)
+        # Stored re-encoded, with no EXIF/GPS/XMP and its orientation applied,
+        # under a random name (featured_image_path) whose suffix tells the truth.
+        return images.cleaned(source)
 
 
 class ArticleAdminForm(forms.ModelForm):

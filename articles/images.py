@@ -39,10 +39,10 @@ Choices, so nobody has to rediscover them:
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import math
 import re
+import secrets
 import warnings
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -52,9 +52,10 @@ from functools import partial
 from io import BytesIO
 from pathlib import PurePosixPath
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
+from django.core.files.storage import FileSystemStorage, default_storage, storages
 from django.db import models, transaction
 from django.db.models.fields.files import ImageFieldFile
 from django.template.defaultfilters import filesizeformat
@@ -96,7 +97,8 @@ FALLBACK_FORMATS = {"JPEG": "JPEG", "PNG": "PNG", "GIF": "PNG", "WEBP": WEBP}
 EXTENSIONS = {"JPEG": "jpg", "PNG": "png", WEBP: "webp"}
 LOSSLESS_SOURCES = {"PNG", "GIF"}
 
-_SAFE_STEM = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_FOLDER = re.compile(re.escape(RENDITION_ROOT) + r"/[0-9a-f]{32}")
+ORIGINAL_QUALITY = {"JPEG": 92, WEBP: 92}
 
 
 def _refusal(code: str, **params) -> ValidationError:
@@ -161,6 +163,94 @@ def check_upload(source) -> str:
         # Pillow reports damaged files with many exception types.
         raise _refusal("broken") from None
     return image_format
+
+
+class OriginalsStorage(FileSystemStorage):
+    """Where uploaded originals live: a folder of their own, never public.
+
+    Not under MEDIA_ROOT and with no URL (`url()` refuses), so no page, feed or
+    rendition can point at an original; readers get renditions only. Every file
+    saved here is first re-encoded by `clean_original`, so whichever face stores
+    an original (admin, importer, seed, migration), it carries no metadata.
+    The folder is NEWSROOM_ORIGINALS_ROOT; a deployment puts it on shared,
+    private storage.
+    """
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("base_url", None)
+        super().__init__(**kwargs)
+
+    @property
+    def base_location(self):
+        return self._value_or_setting(self._location, settings.NEWSROOM_ORIGINALS_ROOT)
+
+    @property
+    def location(self):
+        from os.path import abspath
+
+        return abspath(self.base_location)
+
+    def url(self, name):
+        raise ValueError("Originals are private: show a rendition instead.")
+
+    def _save(self, name, content):
+        if not isinstance(content, CleanOriginal):  # cleaned once, not twice
+            data, image_format = clean_original(content)
+            content = CleanOriginal(data, image_format)
+        path = PurePosixPath(name)
+        name = str(path.with_suffix(f".{EXTENSIONS[content.image_format]}"))
+        return super()._save(name, content)
+
+
+class CleanOriginal(ContentFile):
+    """An upload already re-encoded by `clean_original` (see `cleaned`)."""
+
+    def __init__(self, data: bytes, image_format: str):
+        super().__init__(data, name=f"image.{EXTENSIONS[image_format]}")
+        self.image_format = image_format
+        self.content_type = f"image/{EXTENSIONS[image_format].replace('jpg', 'jpeg')}"
+
+
+def cleaned(source) -> CleanOriginal:
+    """The checked upload as the original we store: no metadata, upright.
+
+    Cleaned before the model sees it, so the dimensions it records are the
+    upright ones (an EXIF-rotated photo swaps width and height).
+    """
+    return CleanOriginal(*clean_original(source))
+
+
+def original_storage():
+    """The storage of uploaded originals (STORAGES["originals"])."""
+    return storages["originals"]
+
+
+def clean_original(source) -> tuple[bytes, str]:
+    """The upload re-encoded with no metadata, and its format.
+
+    EXIF orientation is applied first, then only the pixels and an RGB colour
+    profile are kept: no EXIF (GPS, camera, owner), XMP, IPTC, comments or text
+    chunks. An animation keeps its first frame (pages show stills anyway), so
+    GIFs are stored as PNG. JPEG and WebP are re-encoded at quality 92.
+    """
+    if hasattr(source, "seek"):
+        source.seek(0)
+    with opened(source) as image:
+        source_format = image.format
+        image.seek(0)
+        image.load()
+        still = _normalised(ImageOps.exif_transpose(image))
+    image_format = FALLBACK_FORMATS[source_format]
+    options: dict = {}
+    if profile := still.info.get("icc_profile"):
+        options["icc_profile"] = profile
+    if image_format in ORIGINAL_QUALITY:
+        options["quality"] = ORIGINAL_QUALITY[image_format]
+    if image_format == "JPEG" and still.mode == "RGBA":
+        still = still.convert("RGB")
+    output = BytesIO()
+    still.save(output, format=image_format, **options)
+    return output.getvalue(), image_format
 
 
 class MissingFileTolerantImageFieldFile(ImageFieldFile):
@@ -243,13 +333,10 @@ def widths_for(original_width: int) -> list[int]:
     return widths
 
 
-def rendition_folder(image_name: str) -> str:
-    stem = PurePosixPath(image_name).stem
-    if not _SAFE_STEM.fullmatch(stem):
-        # Uploads have hex names; anything else (a fixture's name with commas,
-        # spaces or Hangul) could break a srcset list, so it gets a hash.
-        stem = hashlib.sha256(image_name.encode()).hexdigest()[:32]
-    return f"{RENDITION_ROOT}/{stem}"
+def new_rendition_folder() -> str:
+    """A fresh random folder for one image's renditions: nothing in a rendition's
+    URL says which original it came from, so none can be derived from it."""
+    return f"{RENDITION_ROOT}/{secrets.token_hex(16)}"
 
 
 def picture(article) -> Picture | None:
@@ -258,7 +345,7 @@ def picture(article) -> Picture | None:
     data = article.renditions or {}
     if not name or not isinstance(data, dict) or data.get("source") != name:
         return None
-    renditions = _trusted(data.get("items"), rendition_folder(name))
+    renditions = _trusted(data.get("items"), data.get("folder"))
     if not renditions:
         return None
     webp = tuple(r for r in renditions if r.format == WEBP)
@@ -268,9 +355,12 @@ def picture(article) -> Picture | None:
     return Picture(webp=webp, fallback=fallback)
 
 
-def _trusted(items, folder: str) -> list[Rendition]:
-    """Renditions as stored, if every entry is well formed and in `folder`."""
-    if not isinstance(items, list):
+def _trusted(items, folder) -> list[Rendition]:
+    """Renditions as stored, if every entry is well formed and in `folder`, one
+    of our random rendition folders."""
+    if not isinstance(items, list) or not isinstance(folder, str):
+        return []
+    if not _FOLDER.fullmatch(folder):
         return []
     renditions = []
     for item in items:
@@ -307,14 +397,16 @@ def generate_renditions(article, *, force: bool = False) -> bool:
         return False
     if not name and not old:
         return False
-    renditions = _make(article.image.storage, name) if name else []
+    folder = new_rendition_folder()
+    renditions = _make(article.image.storage, name, folder) if name else []
     data = (
-        {"source": name, "items": [r.as_dict() for r in renditions]}
+        {"source": name, "folder": folder, "items": [r.as_dict() for r in renditions]}
         if renditions
         else {}
     )
     type(article).objects.filter(pk=article.pk).update(renditions=data)
     article.renditions = data
+    article.__dict__.pop("picture", None)  # Article.picture, cached
     _delete_on_commit(_names(old) - {r.name for r in renditions})
     return True
 
@@ -339,6 +431,7 @@ def drop_renditions(article) -> None:
     if old:
         type(article).objects.filter(pk=article.pk).update(renditions={})
     article.renditions = {}
+    article.__dict__.pop("picture", None)
     _delete_on_commit(_names(old))
 
 
@@ -350,7 +443,7 @@ def discard_renditions(article) -> None:
 def _up_to_date(data: dict, name: str) -> bool:
     if data.get("source") != name:
         return False
-    renditions = _trusted(data.get("items"), rendition_folder(name))
+    renditions = _trusted(data.get("items"), data.get("folder"))
     # A save from an instance loaded before the image changed twice may bring back
     # a list whose files are gone: check, it costs one stat (or HEAD) per file.
     return bool(renditions) and all(default_storage.exists(r.name) for r in renditions)
@@ -382,7 +475,7 @@ def _delete_files(names: list[str]) -> None:
             logger.warning("Could not delete rendition %s", name, exc_info=True)
 
 
-def _make(storage, name: str) -> list[Rendition]:
+def _make(storage, name: str, folder: str) -> list[Rendition]:
     """Decode the stored image once and write every rendition; [] if it cannot be
     read."""
     try:
@@ -401,7 +494,6 @@ def _make(storage, name: str) -> list[Rendition]:
         logger.warning("No renditions for %s", name, exc_info=True)
         return []
     source_format, frames = stills
-    folder = rendition_folder(name)
     renditions = []
     for image in frames:
         for image_format in dict.fromkeys((WEBP, FALLBACK_FORMATS[source_format])):

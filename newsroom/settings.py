@@ -159,8 +159,15 @@ MEDIA_URL = env("NEWSROOM_MEDIA_URL", "/media/")
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "media")))
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 
+# Uploaded originals: private (no URL), outside MEDIA_ROOT; readers only ever get
+# renditions from the public media storage (articles/images.py).
+NEWSROOM_ORIGINALS_ROOT = Path(
+    env("NEWSROOM_ORIGINALS_ROOT", str(BASE_DIR / "originals"))
+)
+
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "originals": {"BACKEND": "articles.images.OriginalsStorage"},
     # Hashed, compressed files served by WhiteNoise; DEBUG serves them from source.
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"

@@ -67,16 +67,20 @@ def main() -> None:
     django.setup()
     from django.conf import settings
     from django.core.management import call_command
-    from django.test.utils import setup_test_environment
+    from django.test.utils import override_settings, setup_test_environment
 
     setup_test_environment()  # the test client's host
     # As conftest.py does: pages render without a collectstatic run.
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {
-            "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-        },
-    }
+    # Through override_settings: storages are set up by then (the originals
+    # field's storage), and only the setting_changed signal resets them.
+    override_settings(
+        STORAGES={
+            **settings.STORAGES,
+            "staticfiles": {
+                "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+            },
+        }
+    ).enable()
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     from articles import workflow
     from tests.factories import make_article

@@ -8,6 +8,7 @@ def isolated_media_and_fast_hashing(settings, tmp_path):
     """Uploads go to a temporary folder; passwords hash quickly; tasks run in
     the process that queues them (test_tasks.py runs the real queue and worker)."""
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.NEWSROOM_ORIGINALS_ROOT = tmp_path / "originals"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.TASKS = {
         "default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}

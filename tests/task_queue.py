@@ -11,6 +11,7 @@ database is invisible to another process.
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from io import BytesIO
@@ -28,13 +29,14 @@ def jpeg(size=(1800, 1200)) -> bytes:
     return buffer.getvalue()
 
 
-def run_worker(database_url: str, media_root: str) -> subprocess.CompletedProcess:
+def run_worker(database_url: str, media_root: str, originals_root: str):
     """`manage.py db_worker` in its own process: every ready task, then exit."""
     return subprocess.run(
         [sys.executable, "manage.py", "db_worker", "--batch", "--no-startup-delay",
          "--no-reload", "--verbosity", "0"],
         cwd=ROOT,
-        env={**os.environ, "DATABASE_URL": database_url, "MEDIA_ROOT": media_root},
+        env={**os.environ, "DATABASE_URL": database_url, "MEDIA_ROOT": media_root,
+             "NEWSROOM_ORIGINALS_ROOT": originals_root},
         capture_output=True, text=True, timeout=180,
     )  # fmt: skip
 
@@ -59,7 +61,9 @@ def scenario(database_url: str) -> dict:
     saved = Article.objects.get(pk=article.pk)
     queued = list(DBTaskResult.objects.values_list("task_path", "status"))
     page_before = Client().get(saved.get_absolute_url()).content.decode()
-    worker = run_worker(database_url, str(settings.MEDIA_ROOT))
+    worker = run_worker(
+        database_url, str(settings.MEDIA_ROOT), str(settings.NEWSROOM_ORIGINALS_ROOT)
+    )
     done = Article.objects.get(pk=article.pk)
     page_after = Client().get(done.get_absolute_url()).content.decode()
     media = Path(settings.MEDIA_ROOT)
@@ -88,25 +92,34 @@ def main() -> None:
     """Migrate the database DATABASE_URL names, then run the scenario on it."""
     import tempfile
 
-    os.environ["MEDIA_ROOT"] = tempfile.mkdtemp(prefix="h5-task-media-")
+    scratch = Path(tempfile.mkdtemp(prefix="task-queue-"))
+    os.environ["MEDIA_ROOT"] = str(scratch / "media")
+    os.environ["NEWSROOM_ORIGINALS_ROOT"] = str(scratch / "originals")
     import django
 
     django.setup()
     from django.conf import settings
     from django.core.management import call_command
-    from django.test.utils import setup_test_environment
+    from django.test.utils import override_settings, setup_test_environment
 
     setup_test_environment()
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {
-            "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-        },
-    }
+    # Through override_settings: storages are set up by then (the originals
+    # field's storage), and only the setting_changed signal resets them.
+    override_settings(
+        STORAGES={
+            **settings.STORAGES,
+            "staticfiles": {
+                "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+            },
+        }
+    ).enable()
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.TASKS = DATABASE_BACKEND
     call_command("migrate", "--no-input", verbosity=0)
-    outcome = scenario(os.environ["DATABASE_URL"])
+    try:
+        outcome = scenario(os.environ["DATABASE_URL"])
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
     sys.stdout.write(json.dumps(outcome, ensure_ascii=False) + "\n")
 
 

@@ -11,7 +11,7 @@ import time_machine
 from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.forms import MultiWidget
-from django.test import Client
+from django.test import Client, TestCase
 from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
@@ -850,15 +850,21 @@ def upload(client, article, name, content):
 def test_featured_image_upload_accepts_the_four_web_formats(client, editor, fmt):
     article = make_article()
     as_user(client, editor)
-    response = upload(client, article, "사진.jpg", image_bytes(fmt))
+    with TestCase.captureOnCommitCallbacks(execute=True):  # the renditions task
+        response = upload(client, article, "사진.jpg", image_bytes(fmt))
     assert response.status_code == 302
     article.refresh_from_db()
-    extension = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif"}[fmt]
-    assert article.image.name.endswith(f".{extension}")  # named by content
+    # Named by content; a GIF is stored as its first frame, in PNG.
+    extension = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "png"}[fmt]
+    assert article.image.name.endswith(f".{extension}")
     assert "사진" not in article.image.name
     assert (article.image_width, article.image_height) == (64, 48)
     change_page = page(client.get(admin_url("change", article)))
-    assert f'class="article-thumbnail" src="{article.image.url}"' in change_page
+    # A rendition, never the private original.
+    assert f'class="article-thumbnail" src="{article.picture.default.url}"' in (
+        change_page
+    )
+    assert article.image.name not in change_page
 
 
 def too_many_pixels() -> bytes:

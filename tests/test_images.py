@@ -17,7 +17,7 @@ import pytest
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
+from django.core.files.storage import FileSystemStorage, default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db import connection
@@ -84,11 +84,22 @@ def upload(article, content: bytes, *, by, name="현장 사진.jpg") -> Article:
 
 
 def stored_files(folder="articles") -> set[str]:
-    folders, files = default_storage.listdir(folder)
+    """Every file in the public media storage under `folder`."""
+    try:
+        folders, files = default_storage.listdir(folder)
+    except FileNotFoundError:
+        return set()
     found = {f"{folder}/{name}" for name in files}
     for sub in folders:
         found |= stored_files(f"{folder}/{sub}")
     return found
+
+
+def stored_raw(article, name: str, content: bytes) -> None:
+    """Put a file among the originals as it is, behind the upload checks' back
+    (as a restored backup or a hand copy would)."""
+    raw = FileSystemStorage(location=settings.NEWSROOM_ORIGINALS_ROOT)
+    article.image.name = raw.save(f"articles/{name}", ContentFile(content))
 
 
 def decoded(name: str) -> Image.Image:
@@ -303,7 +314,7 @@ def test_a_rolled_back_save_keeps_the_old_renditions(editor):
     assert old <= stored_files()
 
 
-def test_restoring_an_older_revision_brings_its_renditions_back(
+def test_restoring_a_revision_whose_image_was_replaced_shows_no_image_and_says_so(
     editor, django_capture_on_commit_callbacks
 ):
     article = upload(make_article(), photo((1000, 600)), by=editor)
@@ -311,12 +322,32 @@ def test_restoring_an_older_revision_brings_its_renditions_back(
     first = article.revisions.order_by("pk").last()
     with django_capture_on_commit_callbacks(execute=True):
         upload(article, photo((1300, 700)), by=editor)
+    assert not images.original_storage().exists(first_image)  # replaced: removed
 
     with django_capture_on_commit_callbacks(execute=True):
         workflow.restore_revision(article, first, by=editor)
 
     restored = Article.objects.get(pk=article.pk)
-    assert restored.image.name == first_image
+    assert not restored.image  # never resurrected
+    assert not images.original_storage().exists(first_image)
+    assert restored.revisions.order_by("pk").last().note == (
+        f"{first.version}판 복원 (대표 이미지 파일은 지워져 복원하지 않았습니다.)"
+    )
+
+
+def test_restoring_an_older_revision_with_its_image_kept_brings_renditions_back(
+    editor, django_capture_on_commit_callbacks
+):
+    article = upload(make_article(), photo((1000, 600)), by=editor)
+    first = article.revisions.order_by("pk").last()
+    article.title = "제목을 고친 판"
+    with committed():
+        workflow.save_article(article, by=editor)
+
+    with committed():
+        workflow.restore_revision(article, first, by=editor)
+
+    restored = Article.objects.get(pk=article.pk)
     assert restored.picture is not None
     assert max(i.width for i in rendition_files(restored).values()) == 1000
 
@@ -334,7 +365,7 @@ def test_deleting_an_article_deletes_its_renditions(django_capture_on_commit_cal
 
 def test_an_unreadable_image_saves_the_article_without_renditions(editor):
     article = make_article(title="깨진 사진 기사")
-    article.image.save("broken.jpg", ContentFile(b"\xff\xd8 not really a jpeg"))
+    stored_raw(article, "broken.jpg", b"\xff\xd8 not really a jpeg")
     article.image_alt = "깨진 사진"
 
     workflow.save_article(article, by=editor)
@@ -348,7 +379,7 @@ def test_a_stored_image_over_the_pixel_limit_gets_no_renditions(editor):
     """The rendition maker decodes through the upload's guard: a pixel flood put
     in storage behind the form's back is refused before its pixels are read."""
     article = make_article()
-    article.image.save("flood.png", ContentFile(png_claiming(7000, 6000)))
+    stored_raw(article, "flood.png", png_claiming(7000, 6000))
     article.image_alt = "대체 텍스트"
 
     workflow.save_article(article, by=editor)
@@ -435,7 +466,7 @@ def test_article_page_serves_a_picture_with_webp_and_jpeg_srcsets(client, editor
     # The article's own image is what the reader came for: fetched first.
     assert img["loading"] == "eager"
     assert img["fetchpriority"] == "high"
-    assert article.image.url not in page_of(client, article)  # never the original
+    assert article.image.name not in page_of(client, article)  # never the original
 
 
 def test_cards_load_their_pictures_lazily_with_a_small_size_hint(client, editor):
@@ -595,7 +626,7 @@ def test_prune_deletes_only_rendition_files_no_article_lists(editor):
     assert fresh == []  # a save in progress may have just written it
     assert later == [stray]
     assert listed <= stored_files()
-    assert article.image.name in stored_files()
+    assert images.original_storage().exists(article.image.name)
 
 
 # Helpers for the admin test ------------------------------------------------------

@@ -838,10 +838,14 @@ def warning_lines(err: str) -> dict[str, str]:
 
 
 def media_files(settings) -> set[str]:
-    media = Path(settings.MEDIA_ROOT)
-    if not media.exists():
-        return set()
-    return {p.relative_to(media).as_posix() for p in media.rglob("*") if p.is_file()}
+    """Every stored file: public media and the private originals."""
+    found = set()
+    for root in (Path(settings.MEDIA_ROOT), Path(settings.NEWSROOM_ORIGINALS_ROOT)):
+        if root.exists():
+            found |= {
+                p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()
+            }
+    return found
 
 
 def test_assets_copies_site_path_and_relative_images_as_uploads(
@@ -859,7 +863,7 @@ def test_assets_copies_site_path_and_relative_images_as_uploads(
         ("2023-05-02-relative.md", "PNG", (300, 200)),
     ]:
         article = article_for(name)
-        stored = Path(settings.MEDIA_ROOT) / article.image.name
+        stored = Path(settings.NEWSROOM_ORIGINALS_ROOT) / article.image.name
         assert article.image_url == ""
         # A random name, like an admin upload; the old file name is not kept.
         assert re.fullmatch(r"articles/[0-9a-f]{32}\.(jpg|png)", article.image.name)
@@ -871,7 +875,8 @@ def test_assets_copies_site_path_and_relative_images_as_uploads(
         assert (article.image_width, article.image_height) == size
         picture = article.picture
         assert picture is not None
-        assert all(stored.parent.joinpath("..", r.name).exists() for r in picture.webp)
+        media = Path(settings.MEDIA_ROOT)
+        assert all((media / r.name).exists() for r in picture.webp)
     assert article_for("2023-05-03-external.md").image_url == (
         "https://cdn.example.kr/사진/외부.jpg"
     )

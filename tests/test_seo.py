@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
-from articles import seo
+from articles import images, seo
 from articles.models import Article
 from tests.factories import make_article, make_author, make_seed_like_article
 
@@ -123,12 +123,15 @@ def test_article_page_has_description_canonical_and_open_graph(client):
 @pytest.mark.django_db
 def test_uploaded_image_is_shared_with_an_absolute_url(client):
     article = make_article(image=png_upload(), image_alt="서울시청 전경")
+    # Before its renditions exist nothing is shared: never the private original.
+    assert "og:image" not in HeadTags(page(client, article.get_absolute_url())).meta
+    images.generate_renditions(article)  # what the task worker does
 
     tags = HeadTags(page(client, article.get_absolute_url()))
     data = json_ld(page(client, article.get_absolute_url()))
 
-    image_url = absolute(article.image.url)
-    assert image_url.startswith(f"{SITE}/media/articles/")
+    image_url = absolute(article.picture.largest.url)
+    assert image_url.startswith(f"{SITE}/media/articles/renditions/")
     assert tags.one("og:image") == image_url
     assert tags.one("og:image:width") == "1200"
     assert tags.one("og:image:height") == "630"

@@ -39,6 +39,7 @@ def scratch_env(tmp_path: Path) -> dict:
         DATABASE_URL=f"sqlite:///{tmp_path / 'serve.sqlite3'}",
         NEWSROOM_STATIC_ROOT=str(tmp_path / "static"),
         MEDIA_ROOT=str(tmp_path / "media"),
+        NEWSROOM_ORIGINALS_ROOT=str(tmp_path / "originals"),
         NEWSROOM_RUN_DIR=str(tmp_path / "run"),
         NEWSROOM_ACCESS_LOG="0",
         WEB_CONCURRENCY="1",

@@ -195,7 +195,8 @@ class ArticleAdmin(ArticlePagesMixin, admin.ModelAdmin):
     def image_thumbnail(self, obj):
         src = obj.image_src if obj else ""
         if not src:
-            return "—"
+            # The original is private: the preview waits for the renditions.
+            return "변환본을 만드는 중입니다." if obj and obj.image else "—"
         width = min(obj.image_width or 240, 240)
         return format_html(
             '<img class="article-thumbnail" src="{}" alt="{}" width="{}">',

@@ -34,7 +34,6 @@ from urllib.parse import unquote, urlsplit
 
 from django.core.exceptions import ValidationError
 from django.core.files import File
-from django.core.files.base import ContentFile
 
 from .. import rendering
 
@@ -165,13 +164,14 @@ def featured_upload(path: Path) -> tuple[File | None, str, str]:
             upload = FeaturedImageField(required=False).clean(
                 File(handle, name=path.name)
             )
-            content = upload.read()
+            handle.seek(0)
+            # Of the file as found, so importing the same file again is a no-op.
+            digest = hashlib.sha256(handle.read()).hexdigest()
     except OSError as exc:
         return None, "", f"cannot be read ({exc.strerror})"
     except ValidationError as exc:
         return None, "", " ".join(exc.messages)
-    digest = hashlib.sha256(content).hexdigest()
-    return ContentFile(content, name=upload.name), digest, ""
+    return upload, digest, ""  # re-encoded without metadata (images.cleaned)
 
 
 @dataclass(frozen=True)

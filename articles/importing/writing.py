@@ -17,13 +17,12 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
 from search import indexing
 
-from .. import workflow
+from .. import images, workflow
 from ..models import Article, Author
 from ..text import unicode_slug
 from . import assets
@@ -96,8 +95,6 @@ def import_document(
         workflow.apply_imported_status(article, published=document.published)
     except workflow.ActionRefused as exc:
         raise ImportRefused([DocumentError(document.path, str(exc))]) from None
-    if copied and article.image and article.image.name in copied:
-        copied.extend(item["name"] for item in article.renditions.get("items", []))
     return article, created, ""
 
 
@@ -182,8 +179,9 @@ def import_documents(
             copied=copied,
         )
     except BaseException:
+        # Originals only: renditions are made after the commit, by the worker.
         for name in copied:
-            default_storage.delete(name)
+            images.original_storage().delete(name)
         raise
 
 

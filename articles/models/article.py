@@ -123,6 +123,7 @@ class Article(models.Model):
     image = images.MissingFileTolerantImageField(
         _("대표 이미지"),
         upload_to=featured_image_path,
+        storage=images.original_storage,
         blank=True,
         width_field="image_width",
         height_field="image_height",
@@ -386,9 +387,15 @@ class Article(models.Model):
         return self.excerpt or self.feature_text
 
     @property
+    def has_image(self) -> bool:
+        return bool(self.image or self.image_url)
+
+    @property
     def image_src(self) -> str:
+        """The featured image's public address: an external URL, or an upload's
+        default rendition (the original is private); "" while there is none."""
         if self.image:
-            return self.image.url
+            return self.picture.default.url if self.picture else ""
         return self.image_url
 
     @cached_property

@@ -27,6 +27,7 @@ from django.db import connection, transaction
 from search import indexing
 
 from ..models import Article, ArticleTransition
+from . import media
 from .records import actor, record_revision
 from .rules import ActionRefused, Refusal, StaleVersion
 from .signals import Touched, notify
@@ -121,6 +122,8 @@ class Action:
                 current.version += 1
                 fields = [*fields, "version"]
             current.save(update_fields=[*fields, "updated_at"])
+        if current.status != from_status:
+            media.sync_public_files(current)
         self.audit(current, from_status, **inputs)
         if self.revises:
             record_revision(current, by=self.user, note=self.label)

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from .. import images, revisions, tasks
+from .. import images, revisions
 from ..models import (
     Article,
     ArticleRevision,
@@ -26,6 +26,7 @@ from ..models import (
     SlugRedirect,
 )
 from ..text import nfc, unicode_slug
+from . import media
 from .actions import Action, stored
 from .records import record_revision, shown_time
 from .rules import (
@@ -164,6 +165,7 @@ class SaveArticle(Action):
             _keep_old_address(edited, current)
             comment = _schedule_change(edited, current)
             edited.version = current.version + 1
+        _clean_new_upload(edited)
         edited.save()
         # Rewritten only when they changed: each costs several queries.
         names = None if categories is None else [nfc(c) for c in categories]
@@ -172,10 +174,10 @@ class SaveArticle(Action):
         authors = None if bylines is None else list(dict.fromkeys(bylines))
         if authors is not None and (before is None or tuple(authors) != before.authors):
             set_bylines(edited, authors)
-        if not images.renditions_current(edited):  # the image changed
-            images.drop_renditions(edited)
-            if edited.image:
-                tasks.queue_renditions(edited)
+        media.sync_public_files(edited)  # queues renditions when the image changed
+        old_image = current.image.name if before is not None and current.image else ""
+        if old_image and old_image != (edited.image.name if edited.image else ""):
+            media.release_original(old_image)  # replaced or cleared
         action = self.name if before else "create"
         self.audit(edited, from_status, comment=comment, action=action)
         note = note or (self.label if before else "작성")
@@ -195,6 +197,15 @@ class SaveArticle(Action):
         article.first_published_at = None
         article.version = 1
         article.slug = article.slug or unique_slug(article.title)
+
+
+def _clean_new_upload(article: Article) -> None:
+    """A new upload is stored without metadata and upright, whichever face sent
+    it (the admin's field cleans it already; a caller with a raw file may not)."""
+    image = article.image
+    if image and not image._committed:
+        if not isinstance(image.file, images.CleanOriginal):
+            article.image = images.cleaned(image.file)
 
 
 def set_bylines(article: Article, author_ids: Sequence[int]) -> None:
@@ -266,6 +277,12 @@ class RestoreRevision(Action):
         data = revision.data
         slug = current.slug
         revisions.apply(current, data)
+        note = f"{revision.version}판 복원"
+        if current.image and not media.original_exists(current):
+            # Never resurrect a removed file: the article comes back without it.
+            current.image = None
+            current.image_width = current.image_height = None
+            note = f"{note} ({media.RESTORE_IMAGE_GONE})"
         # The old slug comes back only for those who may change slugs, and only
         # while no other article has taken it since.
         if (
@@ -285,7 +302,7 @@ class RestoreRevision(Action):
             bylines=[
                 b["author"] for b in data.get("bylines", []) if b["author"] in existing
             ],
-            note=f"{revision.version}판 복원",
+            note=note,
         )
 
 
@@ -380,7 +397,9 @@ def delete_article(article: Article, *, by) -> None:
             "게재된 적 있는 기사는 지울 수 없습니다. 삭제 조치를 쓰세요."
         )
     images.discard_renditions(current)
+    image = current.image.name if current.image else ""
     current.delete()
+    media.release_original(image)
 
 
 def changed_since(article: Article, version: int) -> tuple[dict, dict, list[str]]:

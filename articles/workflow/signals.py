@@ -41,6 +41,11 @@ class Touched:
     authors: tuple[int, ...]
     publish_at: datetime | None
     expire_at: datetime | None
+    # The featured image (an upload's private name, or its external URL) and
+    # its public renditions' folder: a change to either means purging pages
+    # that showed the old files.
+    image: str = ""
+    renditions: str = ""
 
     @classmethod
     def of(
@@ -67,6 +72,8 @@ class Touched:
             authors=tuple(authors),
             publish_at=article.publish_at,
             expire_at=article.expire_at,
+            image=(article.image.name if article.image else article.image_url),
+            renditions=str((article.renditions or {}).get("folder", "")),
         )
 
 

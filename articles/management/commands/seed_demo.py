@@ -22,7 +22,6 @@ import time
 from datetime import timedelta
 
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
@@ -182,7 +181,7 @@ class Command(BaseCommand):
             first_published_at=publish_at,
         )
         if has_image:
-            name = default_storage.save(
+            name = images.original_storage().save(
                 featured_image_path(article, "photo.jpg"),
                 ContentFile(demo_corpus.image_bytes(index)),
             )
