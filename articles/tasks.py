@@ -23,18 +23,26 @@ logger = logging.getLogger(__name__)
 def make_renditions(article_id: int) -> bool:
     """Make the renditions of the article's current image, if still missing.
 
-    The task reads the article afresh: a save that changed the image again in
-    the meantime has queued its own task, and this one then makes (or finds up
-    to date) the renditions of the newest image. Returns whether files changed.
+    The task reads (and locks) the article afresh: a save that changed the
+    image again in the meantime has queued its own task, and this one then
+    makes (or finds up to date) the renditions of the newest image; an article
+    unpublished or taken down since gets none. Sends `article_changed`
+    (action "renditions") when files changed, and returns whether they did.
     """
-    article = (
-        Article.objects.filter(pk=article_id)
-        .only("pk", "image", "image_width", "image_height", "renditions")
-        .first()
-    )
-    if article is None:
-        return False
-    return images.generate_renditions(article)
+    from .workflow import media
+    from .workflow.signals import Touched, notify
+
+    with transaction.atomic():
+        article = Article.objects.select_for_update().filter(pk=article_id).first()
+        # Gone, or unpublished / taken down since the save: no public files.
+        if article is None or article.status in media.HIDDEN:
+            return False
+        before = Touched.of(article)
+        if not images.generate_renditions(article):
+            return False
+        # Pages showed a placeholder: caches that hold them purge on this.
+        notify(article, before, Touched.of(article), "renditions")
+    return True
 
 
 def queue_renditions(article: Article) -> None:

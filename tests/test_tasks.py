@@ -143,3 +143,45 @@ def test_health_ignores_old_tasks_that_already_ran(client, database_queue):
     )
 
     assert client.get("/healthz").json()["checks"]["task_queue"]["ok"] is True
+
+
+@pytest.mark.django_db
+def test_a_task_for_an_article_taken_down_since_the_save_makes_nothing(superuser):
+    article = make_article()
+    article.image = SimpleUploadedFile("사진.jpg", jpeg((600, 400)))
+    article.image_alt = "시민들"
+    workflow.save_article(article, by=superuser)  # queued (not run: no commit)
+    workflow.take_down(article, by=superuser, notice="법원 결정에 따라 내립니다.")
+
+    assert tasks.make_renditions.call(article.pk) is False
+    assert Article.objects.get(pk=article.pk).renditions == {}
+
+
+@pytest.mark.django_db
+def test_finished_renditions_are_announced_so_caches_drop_the_placeholder(
+    editor, django_capture_on_commit_callbacks
+):
+    from articles.workflow.signals import article_changed
+
+    article = make_article()
+    article.image = SimpleUploadedFile("사진.jpg", jpeg((600, 400)))
+    article.image_alt = "시민들"
+    seen = []
+
+    def receiver(action, before, after, **kwargs):
+        seen.append((action, before.renditions, after.renditions))
+
+    article_changed.connect(receiver)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            workflow.save_article(article, by=editor)  # the task runs on commit
+    finally:
+        article_changed.disconnect(receiver)
+
+    actions = [action for action, *_ in seen]
+    assert actions == ["save", "renditions"], actions
+    _, before, after = seen[1]
+    assert (
+        before == ""
+        and after == Article.objects.get(pk=article.pk).renditions["folder"]
+    )

@@ -4,6 +4,7 @@ from django.utils import timezone
 
 from ... import images
 from ...models import Article
+from ...workflow import media
 
 
 class Command(BaseCommand):
@@ -28,7 +29,9 @@ class Command(BaseCommand):
     def handle(self, *args, force, prune, verbosity, **options):
         made = current = failed = 0
         articles = (
+            # Unpublished and taken-down articles keep no public files.
             Article.objects.exclude(image="")
+            .exclude(status__in=media.HIDDEN)
             .only("pk", "image", "image_width", "image_height", "renditions")
             .order_by("pk")
         )
