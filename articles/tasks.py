@@ -28,6 +28,8 @@ def make_renditions(article_id: int) -> bool:
     makes (or finds up to date) the renditions of the newest image; an article
     unpublished or taken down since gets none. Sends `article_changed`
     (action "renditions") when files changed, and returns whether they did.
+    The lock is held while the files are made (about 2 s for a large photo):
+    a save of that article waits for it; on SQLite every writer does.
     """
     from .workflow import media
     from .workflow.signals import Touched, notify

@@ -196,7 +196,9 @@ class ArticleAdmin(ArticlePagesMixin, admin.ModelAdmin):
         src = obj.image_src if obj else ""
         if not src:
             # The original is private: the preview waits for the renditions.
-            return "변환본을 만드는 중입니다." if obj and obj.image else "—"
+            if obj and obj.image:
+                return "공개 변환본 없음: 만드는 중이거나 게재 취소·삭제 조치된 기사"
+            return "—"
         width = min(obj.image_width or 240, 240)
         return format_html(
             '<img class="article-thumbnail" src="{}" alt="{}" width="{}">',
