@@ -20,3 +20,16 @@ def make_staff(role: str | None, username: str | None = None):
     if role:
         user.groups.add(Group.objects.get(name=role))
     return user
+
+
+def ensure_roles() -> None:
+    """Create the role groups again when a transactional test's flush removed
+    what the data migration made (flushes empty every table, groups included)."""
+    import importlib
+
+    from django.apps import apps
+
+    if Group.objects.filter(name__in=["Reporter", "Editor"]).count() == 2:
+        return
+    roles = importlib.import_module("articles.migrations.0003_roles")
+    roles.create_roles(apps, None)

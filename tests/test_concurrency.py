@@ -14,7 +14,7 @@ from django.db import connection
 from articles import workflow
 from tests.concurrency import SAVERS, simultaneous_saves, typed_text
 from tests.factories import make_article
-from tests.people import make_staff
+from tests.people import ensure_roles, make_staff
 
 
 def assert_one_save_won(results, body):
@@ -51,6 +51,7 @@ def test_four_simultaneous_saves_on_postgresql():
             "PostgreSQL only (set DATABASE_URL=postgres://...): the SQLite case "
             "runs above on a file database, which the in-memory test one is not"
         )
+    ensure_roles()
     users = [make_staff("Editor") for _ in range(SAVERS)]
     article = make_article(title="동시에 고치는 기사")
     workflow.save_article(article, by=users[0])

@@ -22,6 +22,7 @@ from django_tasks_db.models import DBTaskResult
 from articles import tasks, workflow
 from articles.models import Article
 from tests.factories import make_article
+from tests.people import ensure_roles
 from tests.task_queue import DATABASE_BACKEND, jpeg, scenario
 
 
@@ -71,6 +72,7 @@ def test_the_worker_makes_the_renditions_on_postgresql(database_queue):
             "PostgreSQL only (set DATABASE_URL=postgres://...): the SQLite case "
             "runs above on a file database, which the in-memory test one is not"
         )
+    ensure_roles()
     db = connection.settings_dict
     url = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
     assert_made_by_the_worker(scenario(url))
