@@ -1,4 +1,4 @@
-"""Korean search at /search/?q=, on SQLite (the fallback) and PostgreSQL (tsvector)."""
+"""Korean search at /search/?q=, on SQLite (FTS5) and PostgreSQL (RUM or GIN)."""
 
 import html
 import io
@@ -18,14 +18,15 @@ from django.utils import timezone
 
 from articles.models import Article, Category
 from search import analysis
+from search.backends import backend_for
+from search.backends.postgresql import INDEX, tsquery_literal
 from search.models import SearchEntry
-from search.query import search_articles, tsquery
+from search.query import search_articles
 from tests.factories import make_article, make_author
 
 pytestmark = pytest.mark.django_db
 
 SEED_TITLE = "푸틴 방북 9개월 24년 열쇠말 읽는 사건 회의 중요성 비밀"
-GIN_INDEX = "search_entry_document_gin"
 
 
 def search(client, q, **params):
@@ -34,8 +35,8 @@ def search(client, q, **params):
 
 def result_titles(response) -> list[str]:
     page = response.content.decode()
-    found = re.findall(r'<h2 class="card__title"><a [^>]*>([^<]*)</a>', page)
-    return [html.unescape(title) for title in found]
+    found = re.findall(r'<h2 class="card__title"><a [^>]*>(.*?)</a>', page)
+    return [html.unescape(re.sub("</?mark>", "", title)) for title in found]
 
 
 def quiet_article(**fields) -> Article:
@@ -106,11 +107,10 @@ def test_search_entry_in_a_fixture_is_rebuilt_from_its_article(client, tmp_path)
                     "model": "search.searchentry",
                     "pk": 4242,
                     "fields": {
-                        "title_terms": " 가짜 짜뉴 뉴스 ",
-                        "summary_terms": " 가짜 짜뉴 뉴스 ",
-                        "body_terms": " 가짜 짜뉴 뉴스 ",
-                        "initials_terms": "",
-                        "document": None,
+                        "title": "가짜뉴스",
+                        "summary": "가짜뉴스",
+                        "document": "|가짜뉴스|",
+                        "terms": None,
                     },
                 },
             ],
@@ -136,7 +136,9 @@ def test_bare_noun_finds_text_where_a_particle_follows_it(client):
 
 
 def test_two_syllable_query_does_not_match_its_syllables_apart(client):
-    quiet_article(title="큰 방 북쪽 창문", body="<p>북방 정책과 방에서 북을 쳤다.</p>")
+    quiet_article(
+        title="큰 방의 북쪽 창문", body="<p>북방 정책과 방에서 북을 쳤다.</p>"
+    )
     quiet_article(title="보스 스토리 토치 치니", body="<p>보스는 토치를 들었다.</p>")
 
     assert result_titles(search(client, "방북")) == []
@@ -331,7 +333,8 @@ def test_result_card_shows_title_link_excerpt_and_date(client):
     page = search(client, "폭우").content.decode()
 
     assert f'href="{article.get_absolute_url()}"' in page
-    assert "남부 지방에 폭우가 쏟아졌다." in page
+    assert "남부 지방에 <mark>폭우</mark>가 쏟아졌다." in page
+    assert "<mark>폭우</mark> 피해 속출" in page
     assert f"{local.year}년 {local.month}월 {local.day}일" in page
     assert "검색 결과 1건" in page
 
@@ -366,7 +369,9 @@ def test_parsed_query_never_exceeds_its_bounds():
 
     assert len(query.text) <= analysis.MAX_QUERY_CHARS
     assert len(query.phrases) <= analysis.MAX_QUERY_WORDS
-    assert sum(len(p.terms) for p in query.phrases) <= analysis.MAX_QUERY_TERMS
+    assert all(len(p.terms) <= analysis.MAX_PHRASE_TERMS for p in query.phrases)
+    long_word = analysis.parse_query("가" * 100)
+    assert len(long_word.phrases[0].terms) <= analysis.MAX_PHRASE_TERMS
 
 
 def test_search_form_is_in_the_site_header(client):
@@ -517,54 +522,106 @@ def test_rebuild_command_indexes_rows_written_without_signals(client):
 # Text analysis (no database)
 
 
-def test_hangul_runs_become_overlapping_bigrams_and_latin_words_stay_whole():
-    assert analysis.terms("보스토치니 북-러 Putin 9개월") == [
-        "보스",
-        "스토",
-        "토치",
-        "치니",
-        "북",
-        "러",
-        "putin",
-        "9",
-        "개월",
-    ]
+def test_compact_form_unifies_case_width_separators_and_hangul_spacing():
+    assert analysis.compact("서울 시청") == "서울시청"
+    assert analysis.compact("북-러·협력") == "북러협력"
+    assert analysis.compact("ＫＢＳ ㈜한국") == "kbs 주한국"
+    assert analysis.compact("COVID-19  백신") == "covid 19 백신"
+    assert analysis.compact("Putin's 방북") == "putin s 방북"
 
 
-def test_full_width_latin_and_compatibility_characters_are_folded():
-    assert analysis.terms("ＫＢＳ ㈜한국") == ["kbs", "주", "한국"]
+def test_terms_are_unigrams_and_bigrams_never_across_a_gap():
+    assert analysis.terms("방북|ab") == {"방", "북", "방북", "a", "b", "ab"}
+    assert "북a" not in analysis.terms("방북 ab")
 
 
-def test_initial_terms_are_bigrams_of_each_runs_initial_consonants():
-    assert analysis.initial_terms("푸틴 방북 9개월") == ["ㅍㅌ", "ㅂㅂ", "ㄱㅇ"]
+def test_initials_of_each_hangul_run():
+    assert analysis.initials("푸틴 방북 9개월") == "ㅍㅌㅂㅂ ㄱㅇ"
 
 
-# PostgreSQL: the GIN index
+@pytest.mark.parametrize(
+    ("word", "stripped"),
+    [
+        ("관세를", "관세"),
+        ("관세가", "관세"),
+        ("대통령의", "대통령"),
+        ("서울에서", "서울"),
+        ("정부로", "정부"),
+        # Fewer than two syllables would remain.
+        ("사이", None),
+        ("국가", None),
+        ("북을", None),
+        # The never-strip list.
+        ("고양이", None),
+        ("한반도", None),
+        ("민주주의", None),
+        # Not a particle, or not Hangul.
+        ("관세", None),
+        ("covid", None),
+    ],
+)
+def test_a_listed_particle_is_stripped_only_when_two_syllables_remain(word, stripped):
+    assert analysis.strip_particle(word) == stripped
 
 
-def test_gin_index_exists_on_the_search_document(postgresql):
+def test_the_never_strip_words_all_end_in_a_listed_particle():
+    # Otherwise the list would document nothing.
+    for word in analysis.NEVER_STRIP:
+        assert any(word.endswith(p) for p in analysis.PARTICLES), word
+
+
+# PostgreSQL: the RUM or GIN index
+
+
+def rum_installed() -> bool:
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT indexdef FROM pg_indexes WHERE indexname = %s", [GIN_INDEX]
-        )
+        cursor.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'rum'")
+        return cursor.fetchone() is not None
+
+
+def test_terms_index_is_rum_where_installed_and_gin_when_forced(postgresql):
+    from django.conf import settings
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = %s", [INDEX])
         (definition,) = cursor.fetchone()
 
-    assert "USING gin (document)" in definition
+    if rum_installed() and not settings.NEWSROOM_SEARCH_FORCE_GIN:
+        assert "USING rum (terms)" in definition
+        assert backend_for().index_kind() == "postgresql, rum"
+    else:
+        assert "USING gin (terms)" in definition
+        assert backend_for().index_kind() == "postgresql, gin"
 
 
-def test_matching_can_use_the_gin_index(postgresql):
+def test_forcing_gin_builds_a_gin_index(postgresql, settings):
+    from search.backends.postgresql import create_index
+
+    settings.NEWSROOM_SEARCH_FORCE_GIN = True
+    assert create_index(connection, name="search_entry_terms_forced") == "gin"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexdef FROM pg_indexes WHERE indexname = %s",
+            ["search_entry_terms_forced"],
+        )
+        assert "USING gin (terms)" in cursor.fetchone()[0]
+
+
+def test_matching_can_use_the_terms_index(postgresql):
     call_command("loaddata", "seed", verbosity=0)
     query = analysis.parse_query("보스토치니")
 
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL enable_seqscan = off")
-        plan = SearchEntry.objects.filter(document__matches=tsquery(query)).explain()
+        plan = SearchEntry.objects.filter(
+            terms__matches=tsquery_literal(query)
+        ).explain()
 
-    assert GIN_INDEX in plan
+    assert INDEX in plan
 
 
-def test_search_that_runs_out_of_time_asks_for_narrower_words(
+def test_search_that_runs_out_of_time_says_so_and_frees_the_connection(
     client, postgresql, settings
 ):
     settings.NEWSROOM_SEARCH_TIMEOUT_MS = 200
@@ -587,7 +644,7 @@ def test_search_that_runs_out_of_time_asks_for_narrower_words(
         waited = time.monotonic() - started
 
     assert response.status_code == 200
-    assert "검색어를 좁혀 주세요" in response.content.decode()
+    assert "잠시 후 다시 찾아 주세요" in response.content.decode()
     assert waited < 3
     # The connection is still usable afterwards.
     assert search(client, "방북").status_code == 200
@@ -609,5 +666,5 @@ def test_whole_search_query_can_use_the_gin_index(postgresql):
             cursor.execute("SET LOCAL enable_nestloop = off")
         plan = queryset.explain()
 
-    assert GIN_INDEX in plan, plan
+    assert INDEX in plan, plan
     assert [article.title for article in queryset] == [SEED_TITLE]

@@ -1,0 +1,63 @@
+"""The search backend interface: index articles, remove them, match a query.
+
+Everything else in ``search`` (analysis, ranking, the view, the command) is
+shared; a backend only stores the entries ``search.indexing`` computes and
+turns a parsed query into a filter on the reader's queryset. PostgreSQL and
+SQLite are the two backends here; the README ("Search beyond one database")
+says what an OpenSearch/Elasticsearch backend with the nori analyser maps to.
+"""
+
+from dataclasses import dataclass
+
+from django.db import connections
+from django.db.models import QuerySet
+
+from ..analysis import Query
+
+
+@dataclass(frozen=True)
+class IndexedArticle:
+    """One article's entry as the backends store it."""
+
+    article_id: int
+    title: str
+    summary: str
+    document: str
+    terms: frozenset[str]
+
+
+class SearchBackend:
+    """What a backend must do; `using` is the Django database alias."""
+
+    name = "abstract"
+
+    def __init__(self, using: str):
+        self.using = using
+
+    def write(self, entries: list[IndexedArticle]) -> None:
+        """Create or replace the entries of these articles."""
+        raise NotImplementedError
+
+    def remove(self, article_ids: list[int]) -> None:
+        """Forget these articles (deleting an article also cascades)."""
+        raise NotImplementedError
+
+    def filter(self, articles: QuerySet, query: Query) -> QuerySet:
+        """`articles` narrowed to those matching every phrase of `query`."""
+        raise NotImplementedError
+
+    def index_kind(self) -> str:
+        """A short name of the index answering queries (for the benchmark)."""
+        return self.name
+
+
+def backend_for(using: str = "default") -> SearchBackend:
+    from .postgresql import PostgreSQLBackend
+    from .sqlite import SQLiteBackend
+
+    vendor = connections[using].vendor
+    if vendor == "postgresql":
+        return PostgreSQLBackend(using)
+    if vendor == "sqlite":
+        return SQLiteBackend(using)
+    raise NotImplementedError(f"No search backend for the {vendor} database.")
