@@ -105,15 +105,17 @@ def time_limit(using: str):
     ``set_config`` statement; SQLite has no statement timeout).
     """
     connection = connections[using]
+    if connection.vendor != "postgresql":
+        yield
+        return
     try:
         with transaction.atomic(using=using):
-            if connection.vendor == "postgresql":
-                timeout = settings.NEWSROOM_SEARCH_TIMEOUT_MS
-                with connection.cursor() as cursor:
-                    cursor.execute(
-                        "SELECT set_config('statement_timeout', %s, true)",
-                        [str(int(timeout))],
-                    )
+            timeout = settings.NEWSROOM_SEARCH_TIMEOUT_MS
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT set_config('statement_timeout', %s, true)",
+                    [str(int(timeout))],
+                )
             yield
     except OperationalError as error:
         if getattr(error.__cause__, "sqlstate", None) == QUERY_CANCELED:

@@ -668,3 +668,336 @@ def test_whole_search_query_can_use_the_gin_index(postgresql):
 
     assert INDEX in plan, plan
     assert [article.title for article in queryset] == [SEED_TITLE]
+
+
+# Recall: a corpus with planted answers, ground truth by substring scan
+
+RECALL_WORDS = ["관세", "서울시청", "시청", "고양이", "사이", "북", "보스토치니"]
+RECALL_FILLER = "정부 발표 시장 반응 오늘 내일 회의 결과 도시 계획 날씨 소식".split()
+PARTICLE_ENDINGS = ["", "를", "가", "는", "의", "에서", "도"]
+
+
+def planted_corpus(count=120, seed=11):
+    """Articles whose fields hold the recall words in many spellings.
+
+    A word may be split by a space, a hyphen or a middle dot (loose Korean
+    spacing), followed by a particle, written in full-width or decomposed
+    form, or sit in any field or a category name.
+    """
+    chooser = random.Random(seed)
+
+    def spelled(word):
+        if len(word) > 1 and chooser.random() < 0.3:
+            cut = chooser.randrange(1, len(word))
+            word = word[:cut] + chooser.choice([" ", "-", "·", "  "]) + word[cut:]
+        if chooser.random() < 0.1:
+            word = unicodedata.normalize("NFD", word)
+        return word + chooser.choice(PARTICLE_ENDINGS)
+
+    def text(words):
+        picked = chooser.sample(RECALL_FILLER, 4)
+        if chooser.random() < 0.35:
+            picked.insert(chooser.randrange(5), spelled(chooser.choice(words)))
+        return " ".join(picked)
+
+    fields = []
+    for n in range(count):
+        category = text(RECALL_WORDS)[:30] if chooser.random() < 0.2 else None
+        fields.append(
+            {
+                "title": f"{text(RECALL_WORDS)} {n}",
+                "excerpt": text(RECALL_WORDS),
+                "feature_text": text(RECALL_WORDS),
+                "body": f"<p>{text(RECALL_WORDS)}</p><p>{text(RECALL_WORDS)}</p>",
+                "categories": [category] if category else [],
+            }
+        )
+    # Written here, not drawn: the two spellings the spacing rule is about, and
+    # words that only look alike.
+    fields += [
+        {"title": "서울 시청 앞 집회", "body": "<p>집회.</p>"},
+        {"title": "서울시청 광장", "body": "<p>광장.</p>"},
+        {"title": "고양 시민", "body": "<p>고양시 소식.</p>"},
+        {"title": "관 세관 세계", "body": "<p>세관.</p>"},
+    ]
+    return [quiet_article(**f) for f in fields]
+
+
+def squeezed(text: str) -> str:
+    """Ground truth's view of a text: composed, folded, no separators at all.
+
+    For a query of Hangul only this is the documented rule (separators between
+    Hangul characters do not count), written independently of search.analysis.
+    """
+    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFC", text))
+    return re.sub(r"[\W_]", "", folded.casefold())
+
+
+def truth(articles, needle: str) -> set[int]:
+    found = set()
+    for article in articles:
+        texts = [
+            article.title,
+            article.excerpt,
+            article.feature_text,
+            re.sub(r"<[^>]+>", " ", article.body_html),
+            *article.categories.values_list("name", flat=True),
+        ]
+        if any(needle in squeezed(t) for t in texts):
+            found.add(article.pk)
+    return found
+
+
+def found_ids(q: str) -> set[int]:
+    query = analysis.parse_query(q)
+    return set(
+        search_articles(Article.objects.live(), query).values_list("pk", flat=True)
+    )
+
+
+def test_every_article_holding_the_query_is_found_and_nothing_else():
+    articles = planted_corpus()
+
+    for word in RECALL_WORDS:
+        expected = truth(articles, word)
+        assert expected, f"the corpus should plant {word!r}"
+        assert found_ids(word) == expected, word
+
+
+def test_loose_spacing_both_ways():
+    articles = planted_corpus()
+    together = truth(articles, "서울시청")
+
+    assert {a.title for a in Article.objects.filter(pk__in=found_ids("서울시청"))} >= {
+        "서울 시청 앞 집회",
+        "서울시청 광장",
+    }
+    # Two words: each must match, so every article holding both is found,
+    # the spelled-together ones included.
+    assert found_ids("서울 시청") >= together
+    assert found_ids("서울-시청") == together
+
+
+def test_a_particle_typed_finds_the_bare_noun_and_other_particles():
+    articles = planted_corpus()
+    bare = truth(articles, "관세")
+
+    # "관세를" is searched as "관세를" or "관세": everything holding "관세".
+    assert found_ids("관세를") == bare
+    assert found_ids("관세가") == bare
+    assert found_ids("관세") == bare
+
+
+def test_never_strip_words_are_not_cut_down():
+    articles = planted_corpus()
+
+    # "고양이" is not "고양" + "이": "고양 시민" must not be found.
+    assert found_ids("고양이") == truth(articles, "고양이")
+    assert "고양 시민" not in {
+        a.title for a in Article.objects.filter(pk__in=found_ids("고양이"))
+    }
+    # "사이" keeps two syllables only unstripped.
+    assert found_ids("사이") == truth(articles, "사이")
+
+
+def test_both_a_noun_with_a_particle_and_the_bare_noun_in_the_text(client):
+    quiet_article(title="관세가 오른다")
+    quiet_article(title="관세를 내린다")
+    quiet_article(title="세관 검사")
+
+    for q in ["관세", "관세를", "관세가"]:
+        assert sorted(result_titles(search(client, q))) == [
+            "관세가 오른다",
+            "관세를 내린다",
+        ], q
+
+
+def test_single_syllable_matches_anywhere_in_a_word(client):
+    quiet_article(title="남북 대화")
+    quiet_article(title="북한 소식")
+
+    assert sorted(result_titles(search(client, "북"))) == ["남북 대화", "북한 소식"]
+
+
+def test_an_overlong_document_is_still_found_by_its_later_words(client):
+    chooser = random.Random(3)
+    noise = "".join(chr(chooser.randrange(0xAC00, 0xD7A4)) for _ in range(60_000))
+    quiet_article(title="긴 기사", body=f"<p>{noise} 맨끝낱말</p>")
+
+    assert result_titles(search(client, "맨끝낱말")) == ["긴 기사"]
+
+
+# The results page: highlighting, sorting, filters, counts
+
+
+def test_matched_words_are_marked_after_escaping(client):
+    quiet_article(
+        title="<b>관세</b> 인상 & 서울 시청",
+        excerpt="오늘 <i>관세를</i> 올렸다.",
+    )
+
+    page = search(client, "관세 서울시청").content.decode()
+
+    assert (
+        "&lt;b&gt;<mark>관세</mark>&lt;/b&gt; 인상 &amp; <mark>서울 시청</mark>" in page
+    )
+    assert "&lt;i&gt;<mark>관세</mark>를&lt;/i&gt;" in page
+    assert "<b>" not in page.split("<main", 1)[1]
+
+
+def test_snippet_comes_from_where_the_word_occurs_in_the_body(client):
+    quiet_article(
+        title="어느 기사",
+        body="<p>"
+        + "앞부분 이야기. " * 40
+        + "여기서 태풍이 온다. "
+        + "뒷부분. " * 40
+        + "</p>",
+    )
+
+    page = search(client, "태풍").content.decode()
+    snippet = re.search(r'class="card__summary search__snippet">(.*?)</p>', page, re.S)
+
+    assert snippet and "<mark>태풍</mark>이 온다" in snippet[1]
+    assert len(html.unescape(re.sub("<[^>]+>", "", snippet[1]))) < 200
+
+
+def test_sort_by_date_puts_the_newest_first(client):
+    now = timezone.now()
+    quiet_article(title="가뭄 특집", publish_at=now - timedelta(days=3))
+    quiet_article(title="새 소식", excerpt="가뭄 이야기", publish_at=now)
+
+    assert result_titles(search(client, "가뭄")) == ["가뭄 특집", "새 소식"]
+    assert result_titles(search(client, "가뭄", sort="date")) == [
+        "새 소식",
+        "가뭄 특집",
+    ]
+    # An unknown sort is relevance.
+    assert result_titles(search(client, "가뭄", sort="x")) == ["가뭄 특집", "새 소식"]
+
+
+def test_filter_by_category_and_date_range(client):
+    now = timezone.now()
+    sport = Category.objects.create(name="스포츠", slug="sport")
+    quiet_article(
+        title="야구 개막", categories=[sport], publish_at=now - timedelta(days=40)
+    )
+    quiet_article(
+        title="야구 결승", categories=[sport], publish_at=now - timedelta(days=1)
+    )
+    quiet_article(title="야구 예산", publish_at=now - timedelta(days=1))
+    since = (timezone.localdate() - timedelta(days=10)).isoformat()
+
+    assert sorted(result_titles(search(client, "야구", category="sport"))) == [
+        "야구 개막",
+        "야구 결승",
+    ]
+    assert sorted(result_titles(search(client, "야구", **{"from": since}))) == [
+        "야구 결승",
+        "야구 예산",
+    ]
+    assert result_titles(
+        search(client, "야구", category="sport", **{"from": since})
+    ) == ["야구 결승"]
+    old = (timezone.localdate() - timedelta(days=30)).isoformat()
+    assert result_titles(search(client, "야구", to=old)) == ["야구 개막"]
+
+
+def test_a_date_that_is_not_one_is_ignored_and_said_so(client):
+    quiet_article(title="야구 개막")
+
+    response = search(client, "야구", **{"from": "2024-13-45"})
+
+    assert result_titles(response) == ["야구 개막"]
+    assert "연-월-일로 입력하세요" in response.content.decode()
+
+
+def test_past_the_count_limit_the_page_says_more_than_and_shows_newest(
+    client, monkeypatch
+):
+    monkeypatch.setattr("search.query.COUNT_LIMIT", 3)
+    monkeypatch.setattr("search.views.COUNT_LIMIT", 3)
+    now = timezone.now()
+    quiet_article(title="폭염 특보", publish_at=now - timedelta(days=9))
+    for n in range(4):
+        quiet_article(
+            title=f"소식 {n}",
+            excerpt="폭염 이야기",
+            publish_at=now - timedelta(hours=n),
+        )
+
+    response = search(client, "폭염")
+    page = response.content.decode()
+
+    assert response.status_code == 200
+    assert "검색 결과 3건 이상" in page
+    assert "최신순으로 보여 줍니다" in page
+    assert result_titles(response) == ["소식 0", "소식 1", "소식 2"]
+
+
+def test_search_page_query_count_is_pinned(client, settings):
+    settings.NEWSROOM_ARTICLES_PER_PAGE = 2
+    for n in range(5):
+        quiet_article(title=f"가뭄 기사 {n}", categories=[f"분류{n}"])
+    call_command("loaddata", "seed", verbosity=0)
+    client.get("/")  # anything cached on first use
+
+    with CaptureQueriesContext(connection) as base:
+        client.get("/search/")
+    category = Category.objects.get(name="분류0").slug
+    for params in [{}, {"page": "2"}, {"sort": "date"}, {"category": category}]:
+        with CaptureQueriesContext(connection) as queries:
+            response = search(client, "가뭄", **params)
+        assert response.status_code == 200
+        # The page's own queries on top of what every page costs: match ids,
+        # articles, their categories and bylines, and PostgreSQL's time limit.
+        # (Savepoints exist only because each test runs in a transaction.)
+        own = sum("SAVEPOINT" not in q["sql"] for q in queries.captured_queries) - len(
+            base
+        )
+        assert own == (5 if connection.vendor == "postgresql" else 4), [
+            q["sql"] for q in queries.captured_queries
+        ]
+
+
+# Suggestions for the header box
+
+
+def test_suggestions_give_titles_and_categories_as_json(client):
+    quiet_article(title="관세 협상 타결", categories=["관세정책"])
+    quiet_article(title="날씨 소식")
+    quiet_article(title="숨은 관세 기사", status=Article.Status.DRAFT)
+
+    data = client.get("/search/suggest/", {"q": "관세"}).json()
+
+    assert [t["title"] for t in data["titles"]] == ["관세 협상 타결"]
+    assert data["titles"][0]["url"].startswith("/")
+    assert [c["name"] for c in data["categories"]] == ["관세정책"]
+
+
+def test_suggestions_match_initial_consonants(client):
+    quiet_article(title="관세 협상 타결")
+
+    data = client.get("/search/suggest/", {"q": "ㄱㅅ"}).json()
+
+    assert [t["title"] for t in data["titles"]] == ["관세 협상 타결"]
+
+
+def test_suggestions_are_cached(client):
+    quiet_article(title="관세 협상 타결")
+    client.get("/search/suggest/", {"q": "협상"})
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/search/suggest/", {"q": "협상"})
+
+    assert response.status_code == 200
+    assert len(queries) == 0
+    assert "max-age" in response["Cache-Control"]
+
+
+def test_suggestions_for_an_empty_query_are_empty(client):
+    assert client.get("/search/suggest/").json() == {
+        "q": "",
+        "titles": [],
+        "categories": [],
+    }
