@@ -1001,3 +1001,17 @@ def test_suggestions_for_an_empty_query_are_empty(client):
         "titles": [],
         "categories": [],
     }
+
+
+def test_header_box_works_as_a_plain_form_and_offers_suggestions(client):
+    page = client.get("/").content.decode()
+    header = page[page.index("<header") : page.index("</header>")]
+    box = re.search(r'<input class="search-form__input"[^>]*>', header)[0]
+    datalist = re.search(r'list="([^"]+)"', box)[1]
+
+    # Without JavaScript: a GET form to /search/ with a q field.
+    assert 'action="/search/" method="get"' in header
+    assert f'<datalist id="{datalist}"></datalist>' in header
+    assert 'data-suggest-url="/search/suggest/"' in box
+    # The script is a static file (CSP script-src 'self'), served as such.
+    assert '<script src="/static/search/suggest.js" defer></script>' in page
