@@ -18,8 +18,10 @@ import re
 from collections.abc import Iterable
 from html import unescape
 
+from django.db import transaction
 from django.db.models import QuerySet
 from django.db.models.signals import post_delete, post_save, pre_save
+from django.utils import timezone
 
 from articles.models import Article, CategorizedArticle, Category
 
@@ -105,25 +107,56 @@ def reindex(articles: QuerySet, *, using: str = "default", batch_size=500) -> in
     return written
 
 
-def batches(articles: QuerySet, *, using: str, batch_size: int = 500, backend=None):
+def batches(articles: QuerySet, *, using: str, batch_size: int = 500):
     """Write `articles`' entries batch by batch, yielding each written batch."""
-    backend = backend or backend_for(using)
-    batch: list[IndexedArticle] = []
-    articles = articles.using(using).order_by("pk").prefetch_related("categories")
-    for article in articles.iterator(chunk_size=batch_size):
-        batch.append(entry_for(article, using))
-        if len(batch) >= batch_size:
-            backend.write(batch)
-            yield batch
-            batch = []
-    if batch:
+    backend = backend_for(using)
+    for batch in entry_batches(articles, using=using, batch_size=batch_size):
         backend.write(batch)
         yield batch
 
 
 def rebuild(*, using: str = "default", batch_size: int = 500) -> int:
-    """Rewrite the entry of every article."""
+    """Rewrite the entry of every article, in place."""
     return reindex(Article.objects.all(), using=using, batch_size=batch_size)
+
+
+def rebuild_in_shadow(*, using="default", batch_size=500, progress=None) -> int:
+    """Build every entry into shadow tables, then swap them in in one transaction.
+
+    Until the swap commits, readers search the old index. Articles saved during
+    the build (their own signals already updated the old index) are indexed
+    again inside the swap, so the new index misses no change made meanwhile;
+    `progress(done, total)` is called after every batch.
+    """
+    backend = backend_for(using)
+    articles = Article.objects.using(using)
+    total = articles.count()
+    started = timezone.now()
+    backend.start_shadow()
+    done = 0
+    for batch in entry_batches(articles.all(), using=using, batch_size=batch_size):
+        backend.write_shadow(batch)
+        done += len(batch)
+        if progress:
+            progress(done, total)
+    with transaction.atomic(using=using):
+        backend.swap_shadow()
+        changed = articles.filter(updated_at__gte=started)
+        reindex(changed, using=using, batch_size=batch_size)
+    return done
+
+
+def entry_batches(articles: QuerySet, *, using: str, batch_size: int = 500):
+    """The entries of `articles`, computed batch by batch, written nowhere."""
+    batch: list[IndexedArticle] = []
+    articles = articles.using(using).order_by("pk").prefetch_related("categories")
+    for article in articles.iterator(chunk_size=batch_size):
+        batch.append(entry_for(article, using))
+        if len(batch) >= batch_size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def _is_article_deletion(origin) -> bool:

@@ -1015,3 +1015,67 @@ def test_header_box_works_as_a_plain_form_and_offers_suggestions(client):
     assert 'data-suggest-url="/search/suggest/"' in box
     # The script is a static file (CSP script-src 'self'), served as such.
     assert '<script src="/static/search/suggest.js" defer></script>' in page
+
+
+# Rebuilding the index
+
+
+def test_rebuild_keeps_serving_the_old_index_until_the_new_one_is_complete(client):
+    article = quiet_article(title="지진 소식")
+    other = quiet_article(title="여진 소식")
+    # update() sends no signal: the index still says "지진".
+    Article.objects.filter(pk=article.pk).update(title="해일 소식")
+    seen_during_build = []
+
+    def progress(done, total):
+        seen_during_build.append(
+            (
+                result_titles(search(client, "지진")),
+                result_titles(search(client, "해일")),
+            )
+        )
+
+    from search import indexing
+
+    indexing.rebuild_in_shadow(batch_size=1, progress=progress)
+
+    # The page shows the article as it is; the old index still finds it by
+    # its old word, and not yet by its new one.
+    assert seen_during_build == [(["해일 소식"], [])] * 2
+    assert result_titles(search(client, "지진")) == []
+    assert result_titles(search(client, "해일")) == ["해일 소식"]
+    assert result_titles(search(client, "여진")) == [other.title]
+
+
+def test_rebuild_includes_articles_saved_during_the_build(client):
+    first = quiet_article(title="첫 기사")
+    quiet_article(title="둘째 기사")
+
+    def progress(done, total):
+        if done == 1:
+            first.title = "고친 기사"
+            first.save()
+
+    from search import indexing
+
+    indexing.rebuild_in_shadow(batch_size=1, progress=progress)
+
+    assert result_titles(search(client, "고친")) == ["고친 기사"]
+    assert result_titles(search(client, "첫")) == []
+
+
+def test_rebuild_command_shows_progress():
+    quiet_article(title="어느 기사")
+    out = io.StringIO()
+
+    call_command("rebuild_search_index", batch_size=1, stdout=out)
+
+    assert "1/1 (100%)" in out.getvalue()
+    assert "검색 색인 1건을 만들었습니다." in out.getvalue()
+
+
+def test_background_rebuild_refuses_without_a_task_queue():
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="none is configured"):
+        call_command("rebuild_search_index", background=True, stdout=io.StringIO())

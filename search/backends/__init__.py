@@ -46,6 +46,18 @@ class SearchBackend:
         """`articles` narrowed to those matching every phrase of `query`."""
         raise NotImplementedError
 
+    # A full rebuild goes to shadow tables first, so readers keep the old
+    # index until swap_shadow() replaces it in one transaction.
+    def start_shadow(self) -> None:
+        raise NotImplementedError
+
+    def write_shadow(self, entries: list[IndexedArticle]) -> None:
+        raise NotImplementedError
+
+    def swap_shadow(self) -> None:
+        """Replace the index by the shadow in the caller's transaction."""
+        raise NotImplementedError
+
     def index_kind(self) -> str:
         """A short name of the index answering queries (for the benchmark)."""
         return self.name

@@ -16,6 +16,8 @@ from ..models import SearchEntry
 from . import IndexedArticle, SearchBackend
 
 TABLE = "search_searchentry"
+SHADOW = "search_searchentry_shadow"
+COLUMNS = "article_id, title, summary, document, terms"
 INDEX = "search_entry_terms"
 WRITTEN = ["title", "summary", "document", "terms"]
 
@@ -90,6 +92,42 @@ class PostgreSQLBackend(SearchBackend):
         for phrase in query.phrases:
             articles = articles.filter(search_entry__document__contains=phrase.match)
         return articles
+
+    def start_shadow(self) -> None:
+        with connections[self.using].cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {SHADOW}")
+            cursor.execute(
+                f"CREATE UNLOGGED TABLE {SHADOW} (LIKE {TABLE} INCLUDING DEFAULTS)"
+            )
+
+    def write_shadow(self, entries: list[IndexedArticle]) -> None:
+        with connections[self.using].cursor() as cursor:
+            cursor.executemany(
+                f"INSERT INTO {SHADOW} ({COLUMNS}) "
+                "VALUES (%s, %s, %s, %s, %s::tsvector)",
+                [
+                    (
+                        e.article_id,
+                        e.title,
+                        e.summary,
+                        e.document,
+                        tsvector_literal(e.terms),
+                    )
+                    for e in entries
+                ],
+            )
+
+    def swap_shadow(self) -> None:
+        with connections[self.using].cursor() as cursor:
+            # Writers wait (readers do not) until the transaction commits.
+            cursor.execute(f"LOCK TABLE {TABLE} IN SHARE ROW EXCLUSIVE MODE")
+            cursor.execute(f"DELETE FROM {TABLE}")
+            # Articles deleted during the build have no row to point at.
+            cursor.execute(
+                f"INSERT INTO {TABLE} ({COLUMNS}) SELECT {COLUMNS} FROM {SHADOW} "
+                "WHERE article_id IN (SELECT id FROM articles_article)"
+            )
+            cursor.execute(f"DROP TABLE {SHADOW}")
 
     def index_kind(self) -> str:
         with connections[self.using].cursor() as cursor:

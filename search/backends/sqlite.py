@@ -17,6 +17,9 @@ from ..models import SearchEntry
 from . import IndexedArticle, SearchBackend
 
 FTS_TABLE = "search_fts"
+TABLE = "search_searchentry"
+SHADOW = "search_searchentry_shadow"
+FTS_SHADOW = "search_fts_shadow"
 CREATE_FTS = (
     f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5("
     "terms, tokenize = 'unicode61 remove_diacritics 0')"
@@ -65,6 +68,47 @@ class SQLiteBackend(SearchBackend):
         SearchEntry.objects.using(self.using).filter(pk__in=article_ids).delete()
         with connections[self.using].cursor() as cursor:
             self._delete(cursor, list(article_ids))
+
+    def start_shadow(self) -> None:
+        with connections[self.using].cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {SHADOW}")
+            cursor.execute(f"DROP TABLE IF EXISTS {FTS_SHADOW}")
+            cursor.execute(
+                f"CREATE TABLE {SHADOW} (article_id integer PRIMARY KEY, "
+                "title text, summary text, document text, terms text)"
+            )
+
+    def write_shadow(self, entries: list[IndexedArticle]) -> None:
+        with connections[self.using].cursor() as cursor:
+            cursor.executemany(
+                f"INSERT INTO {SHADOW} VALUES (%s, %s, %s, %s, %s)",
+                [
+                    (
+                        e.article_id,
+                        e.title,
+                        e.summary,
+                        e.document,
+                        " ".join(sorted(e.terms)),
+                    )
+                    for e in entries
+                ],
+            )
+
+    def swap_shadow(self) -> None:
+        live = "article_id IN (SELECT id FROM articles_article)"
+        with connections[self.using].cursor() as cursor:
+            cursor.execute(f"DELETE FROM {TABLE}")
+            cursor.execute(f"DELETE FROM {FTS_TABLE}")
+            cursor.execute(
+                f"INSERT INTO {TABLE} (article_id, title, summary, document, terms) "
+                f"SELECT article_id, title, summary, document, NULL FROM {SHADOW} "
+                f"WHERE {live}"
+            )
+            cursor.execute(
+                f"INSERT INTO {FTS_TABLE} (rowid, terms) "
+                f"SELECT article_id, terms FROM {SHADOW} WHERE {live}"
+            )
+            cursor.execute(f"DROP TABLE {SHADOW}")
 
     def filter(self, articles: QuerySet, query: Query) -> QuerySet:
         candidates = RawSQL(
