@@ -96,7 +96,8 @@ def entry_for(article: Article, using: str) -> IndexedArticle:
 
 def index_article(article: Article, *, using: str = "default") -> None:
     """Write the article's entry, creating it when missing."""
-    backend_for(using).write([entry_for(article, using)])
+    with transaction.atomic(using=using):
+        backend_for(using).write([entry_for(article, using)])
 
 
 def reindex(articles: QuerySet, *, using: str = "default", batch_size=500) -> int:
@@ -111,7 +112,8 @@ def batches(articles: QuerySet, *, using: str, batch_size: int = 500):
     """Write `articles`' entries batch by batch, yielding each written batch."""
     backend = backend_for(using)
     for batch in entry_batches(articles, using=using, batch_size=batch_size):
-        backend.write(batch)
+        with transaction.atomic(using=using):
+            backend.write(batch)
         yield batch
 
 
@@ -135,7 +137,9 @@ def rebuild_in_shadow(*, using="default", batch_size=500, progress=None) -> int:
     backend.start_shadow()
     done = 0
     for batch in entry_batches(articles.all(), using=using, batch_size=batch_size):
-        backend.write_shadow(batch)
+        # One transaction per batch: row by row, autocommit would flush each.
+        with transaction.atomic(using=using):
+            backend.write_shadow(batch)
         done += len(batch)
         if progress:
             progress(done, total)

@@ -75,40 +75,36 @@ class SQLiteBackend(SearchBackend):
             cursor.execute(f"DROP TABLE IF EXISTS {FTS_SHADOW}")
             cursor.execute(
                 f"CREATE TABLE {SHADOW} (article_id integer PRIMARY KEY, "
-                "title text, summary text, document text, terms text)"
+                "title text, summary text, document text)"
             )
+            cursor.execute(CREATE_FTS.replace(FTS_TABLE, FTS_SHADOW, 1))
 
     def write_shadow(self, entries: list[IndexedArticle]) -> None:
         with connections[self.using].cursor() as cursor:
             cursor.executemany(
-                f"INSERT INTO {SHADOW} VALUES (%s, %s, %s, %s, %s)",
-                [
-                    (
-                        e.article_id,
-                        e.title,
-                        e.summary,
-                        e.document,
-                        " ".join(sorted(e.terms)),
-                    )
-                    for e in entries
-                ],
+                f"INSERT INTO {SHADOW} VALUES (%s, %s, %s, %s)",
+                [(e.article_id, e.title, e.summary, e.document) for e in entries],
+            )
+            cursor.executemany(
+                f"INSERT INTO {FTS_SHADOW} (rowid, terms) VALUES (%s, %s)",
+                [(e.article_id, " ".join(sorted(e.terms))) for e in entries],
             )
 
     def swap_shadow(self) -> None:
         live = "article_id IN (SELECT id FROM articles_article)"
         with connections[self.using].cursor() as cursor:
             cursor.execute(f"DELETE FROM {TABLE}")
-            cursor.execute(f"DELETE FROM {FTS_TABLE}")
             cursor.execute(
                 f"INSERT INTO {TABLE} (article_id, title, summary, document, terms) "
                 f"SELECT article_id, title, summary, document, NULL FROM {SHADOW} "
                 f"WHERE {live}"
             )
-            cursor.execute(
-                f"INSERT INTO {FTS_TABLE} (rowid, terms) "
-                f"SELECT article_id, terms FROM {SHADOW} WHERE {live}"
-            )
             cursor.execute(f"DROP TABLE {SHADOW}")
+            # The shadow FTS table becomes the index as it is (SQLite's DDL is
+            # transactional); rows of articles deleted meanwhile match nothing
+            # live and go at the next rebuild.
+            cursor.execute(f"DROP TABLE {FTS_TABLE}")
+            cursor.execute(f"ALTER TABLE {FTS_SHADOW} RENAME TO {FTS_TABLE}")
 
     def filter(self, articles: QuerySet, query: Query) -> QuerySet:
         candidates = RawSQL(
