@@ -25,7 +25,7 @@ from django.db import OperationalError, connections, transaction
 from django.db.models import Case, Q, QuerySet, Value, When
 
 from .analysis import Query
-from .backends import backend_for
+from .backends import backend_for, holds
 
 # PostgreSQL's code for a statement cancelled by statement_timeout.
 QUERY_CANCELED = "57014"
@@ -44,7 +44,7 @@ def _holds_every_word(field: str, query: Query) -> Q:
     for phrase in query.phrases:
         either = Q()
         for form in phrase.forms:
-            either |= Q(**{f"search_entry__{field}__contains": form})
+            either |= Q(holds(field, form))
         condition &= either
     return condition
 

@@ -13,7 +13,7 @@ from django.db.models import QuerySet
 
 from ..analysis import OVERFLOW, Query
 from ..models import SearchEntry
-from . import IndexedArticle, SearchBackend
+from . import IndexedArticle, SearchBackend, holds
 
 TABLE = "search_searchentry"
 SHADOW = "search_searchentry_shadow"
@@ -90,7 +90,7 @@ class PostgreSQLBackend(SearchBackend):
         conditions = {"search_entry__terms__matches": tsquery_literal(query)}
         articles = articles.filter(**conditions)
         for phrase in query.phrases:
-            articles = articles.filter(search_entry__document__contains=phrase.match)
+            articles = articles.filter(holds("document", phrase.match))
         return articles
 
     def start_shadow(self) -> None:

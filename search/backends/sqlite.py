@@ -14,7 +14,7 @@ from django.db.models.expressions import RawSQL
 
 from ..analysis import OVERFLOW, Query
 from ..models import SearchEntry
-from . import IndexedArticle, SearchBackend
+from . import IndexedArticle, SearchBackend, holds
 
 FTS_TABLE = "search_fts"
 TABLE = "search_searchentry"
@@ -113,5 +113,5 @@ class SQLiteBackend(SearchBackend):
         )
         articles = articles.filter(pk__in=candidates)
         for phrase in query.phrases:
-            articles = articles.filter(search_entry__document__contains=phrase.match)
+            articles = articles.filter(holds("document", phrase.match))
         return articles
