@@ -96,8 +96,7 @@ def entry_for(article: Article, using: str) -> IndexedArticle:
 
 def index_article(article: Article, *, using: str = "default") -> None:
     """Write the article's entry, creating it when missing."""
-    with transaction.atomic(using=using):
-        backend_for(using).write([entry_for(article, using)])
+    backend_for(using).write([entry_for(article, using)])
 
 
 def reindex(articles: QuerySet, *, using: str = "default", batch_size=500) -> int:
@@ -112,8 +111,12 @@ def batches(articles: QuerySet, *, using: str, batch_size: int = 500):
     """Write `articles`' entries batch by batch, yielding each written batch."""
     backend = backend_for(using)
     for batch in entry_batches(articles, using=using, batch_size=batch_size):
-        with transaction.atomic(using=using):
+        if len(batch) == 1:
             backend.write(batch)
+        else:
+            # One transaction per batch: autocommit would flush every row.
+            with transaction.atomic(using=using):
+                backend.write(batch)
         yield batch
 
 

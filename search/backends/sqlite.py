@@ -52,9 +52,8 @@ class SQLiteBackend(SearchBackend):
             update_fields=["title", "summary", "document"],
         )
         with connections[self.using].cursor() as cursor:
-            self._delete(cursor, [entry.article_id for entry in entries])
             cursor.executemany(
-                f"INSERT INTO {FTS_TABLE} (rowid, terms) VALUES (%s, %s)",
+                f"INSERT OR REPLACE INTO {FTS_TABLE} (rowid, terms) VALUES (%s, %s)",
                 [(e.article_id, " ".join(sorted(e.terms))) for e in entries],
             )
 
