@@ -146,6 +146,7 @@ def rebuild_in_shadow(*, using="default", batch_size=500, progress=None) -> int:
         done += len(batch)
         if progress:
             progress(done, total)
+    backend.finish_shadow()
     with transaction.atomic(using=using):
         backend.swap_shadow()
         changed = articles.filter(updated_at__gte=started)

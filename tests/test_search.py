@@ -1079,3 +1079,19 @@ def test_background_rebuild_refuses_without_a_task_queue():
 
     with pytest.raises(CommandError, match="none is configured"):
         call_command("rebuild_search_index", background=True, stdout=io.StringIO())
+
+
+def test_after_a_rebuild_the_index_and_its_foreign_key_are_in_place(client):
+    article = quiet_article(title="재구성 기사")
+    from search import indexing
+
+    indexing.rebuild_in_shadow()
+
+    assert result_titles(search(client, "재구성")) == ["재구성 기사"]
+    article.delete()
+    assert not SearchEntry.objects.exists()
+    connection.check_constraints()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_indexes WHERE indexname = %s", [INDEX])
+            assert cursor.fetchone()

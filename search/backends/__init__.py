@@ -62,6 +62,9 @@ class SearchBackend:
     def write_shadow(self, entries: list[IndexedArticle]) -> None:
         raise NotImplementedError
 
+    def finish_shadow(self) -> None:
+        """Anything the shadow needs before the swap (indexes), outside it."""
+
     def swap_shadow(self) -> None:
         """Replace the index by the shadow in the caller's transaction."""
         raise NotImplementedError

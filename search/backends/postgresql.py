@@ -93,11 +93,15 @@ class PostgreSQLBackend(SearchBackend):
             articles = articles.filter(holds("document", phrase.match))
         return articles
 
+    # A rebuild fills a whole new table, indexes it, and renames it into
+    # place: inserting 100,000 rows into a live RUM index row by row would take
+    # tens of minutes, and building the index once takes seconds.
     def start_shadow(self) -> None:
         with connections[self.using].cursor() as cursor:
             cursor.execute(f"DROP TABLE IF EXISTS {SHADOW}")
             cursor.execute(
-                f"CREATE UNLOGGED TABLE {SHADOW} (LIKE {TABLE} INCLUDING DEFAULTS)"
+                f"CREATE TABLE {SHADOW} (LIKE {TABLE} INCLUDING DEFAULTS "
+                "INCLUDING STORAGE INCLUDING COMPRESSION)"
             )
 
     def write_shadow(self, entries: list[IndexedArticle]) -> None:
@@ -117,17 +121,49 @@ class PostgreSQLBackend(SearchBackend):
                 ],
             )
 
+    def finish_shadow(self) -> None:
+        """Index the shadow table, outside any transaction readers wait on."""
+        connection = connections[self.using]
+        with connection.cursor() as cursor:
+            cursor.execute(f"ALTER TABLE {SHADOW} ADD PRIMARY KEY (article_id)")
+        create_index(connection, table=SHADOW, name=f"{INDEX}_new")
+
     def swap_shadow(self) -> None:
         with connections[self.using].cursor() as cursor:
-            # Writers wait (readers do not) until the transaction commits.
-            cursor.execute(f"LOCK TABLE {TABLE} IN SHARE ROW EXCLUSIVE MODE")
-            cursor.execute(f"DELETE FROM {TABLE}")
-            # Articles deleted during the build have no row to point at.
             cursor.execute(
-                f"INSERT INTO {TABLE} ({COLUMNS}) SELECT {COLUMNS} FROM {SHADOW} "
-                "WHERE article_id IN (SELECT id FROM articles_article)"
+                "SELECT conname FROM pg_constraint "
+                "WHERE conrelid = %s::regclass AND contype = 'f'",
+                [TABLE],
             )
-            cursor.execute(f"DROP TABLE {SHADOW}")
+            foreign_keys = [row[0] for row in cursor.fetchall()]
+            cursor.execute(
+                "SELECT conname FROM pg_constraint "
+                "WHERE conrelid = %s::regclass AND contype = 'p'",
+                [TABLE],
+            )
+            (primary_key,) = cursor.fetchone()
+            # Readers wait for the renames only (milliseconds), never see a
+            # half-built index.
+            cursor.execute(f"LOCK TABLE {TABLE} IN ACCESS EXCLUSIVE MODE")
+            # Deferred foreign key checks still pending on the old table (rows
+            # written earlier in this transaction) must run before it goes.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute(
+                f"DELETE FROM {SHADOW} "
+                "WHERE article_id NOT IN (SELECT id FROM articles_article)"
+            )
+            cursor.execute(f"DROP TABLE {TABLE}")
+            cursor.execute(f"ALTER TABLE {SHADOW} RENAME TO {TABLE}")
+            cursor.execute(f"ALTER INDEX {INDEX}_new RENAME TO {INDEX}")
+            cursor.execute(
+                f"ALTER TABLE {TABLE} RENAME CONSTRAINT {SHADOW}_pkey TO {primary_key}"
+            )
+            for name in foreign_keys or [f"{TABLE}_article_id_fk"]:
+                cursor.execute(
+                    f"ALTER TABLE {TABLE} ADD CONSTRAINT {name} FOREIGN KEY "
+                    "(article_id) REFERENCES articles_article (id) "
+                    "DEFERRABLE INITIALLY DEFERRED"
+                )
 
     def index_kind(self) -> str:
         with connections[self.using].cursor() as cursor:
