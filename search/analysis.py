@@ -55,7 +55,6 @@ _HANGUL_CHARS = "\uac00-\ud7a3\u3131-\u318e"
 _SEPARATORS = re.compile(r"[\W_]+")
 _HANGUL_GAP = re.compile(f"(?<=[{_HANGUL_CHARS}]) (?=[{_HANGUL_CHARS}])")
 _SYLLABLE_RUN = re.compile("[\uac00-\ud7a3]+")
-_INITIALS_ONLY = re.compile("[\u3131-\u314e]+")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 # Separates fields inside one compact document: never part of a compact text.
 FIELD_SEPARATOR = "|"
@@ -150,7 +149,6 @@ class Phrase:
     """One query word: the forms to highlight and the one an article must hold."""
 
     forms: tuple[str, ...]
-    initials: bool = False
 
     @property
     def match(self) -> str:
@@ -193,7 +191,7 @@ def parse_query(raw: str) -> Query:
             continue
         stripped = strip_particle(typed)
         forms = (typed,) if stripped is None else (typed, stripped)
-        phrase = Phrase(forms, initials=bool(_INITIALS_ONLY.fullmatch(typed)))
+        phrase = Phrase(forms)
         if phrase not in phrases:
             phrases.append(phrase)
     return Query(text, tuple(phrases))
