@@ -256,6 +256,9 @@ AXES_COOLOFF_MESSAGE = (
     "로그인 실패가 너무 많아 잠시 잠갔습니다. 나중에 다시 시도하세요."
 )
 AXES_PERMALOCK_MESSAGE = AXES_COOLOFF_MESSAGE
+# No start-up banner on every manage.py run (refusals stay one line); failures
+# and lockouts are still logged, naming the user name and address.
+AXES_VERBOSE = False
 # The client address behind the proxies: how many proxies in front of gunicorn
 # each append the address they saw to X-Forwarded-For (TLS proxy, then Varnish:
 # 2). 0 (default): no proxy, REMOTE_ADDR is the client. See newsroom/client_address.py.
