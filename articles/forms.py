@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 from PIL import Image, UnidentifiedImageError
 
-from . import revisions, workflow
+from . import limits, revisions, workflow
 from .models import Article, Correction
 
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
@@ -36,7 +36,12 @@ class FeaturedImageField(forms.ImageField):
         "이미지가 아니거나 다른 형식입니다.",
         "broken": "이미지 파일이 깨져 있어 열 수 없습니다. 원본 파일을 다시 "
         "저장해서 올리세요.",
+        "too_many": "이미지는 한 사람이 한 시간에 %(limit)s장까지 올릴 수 있습니다. "
+        "%(minutes)s분 뒤에 이미지를 다시 골라 저장하세요. 다른 입력 내용은 "
+        "그대로 남아 있고, 아직 아무것도 저장하지 않았습니다.",
     }
+    # The person uploading (set by ArticleAdminForm), counted by limits.py.
+    uploader = None
     default_validators = []  # the file name proves nothing; the decoding below does
 
     def __init__(self, **kwargs):
@@ -58,6 +63,14 @@ class FeaturedImageField(forms.ImageField):
                 code="too_big",
                 params={"size": filesizeformat(upload.size)},
             )
+        if self.uploader is not None:
+            minutes = limits.take_upload(self.uploader)
+            if minutes is not None:
+                raise ValidationError(
+                    self.error_messages["too_many"],
+                    code="too_many",
+                    params={"limit": limits.uploads_per_hour(), "minutes": minutes},
+                )
         if hasattr(data, "temporary_file_path"):
             source = data.temporary_file_path()
         else:
@@ -186,6 +199,8 @@ class ArticleAdminForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.conflicts = []
         self.expected_version = None
+        if "image" in self.fields and getattr(self.user, "pk", None):
+            self.fields["image"].uploader = self.user
         if self.instance.pk:
             self.fields["seen_version"].initial = self.instance.version
 

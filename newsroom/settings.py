@@ -151,6 +151,8 @@ STORAGES = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_PERMISSIONS = 0o644
+# Featured-image uploads one account may send in any sliding hour (articles/limits.py).
+NEWSROOM_UPLOADS_PER_HOUR = int(env("NEWSROOM_UPLOADS_PER_HOUR", "30"))
 
 TAGGIT_CASE_INSENSITIVE = True
 

@@ -946,6 +946,52 @@ def test_broken_image_upload_is_a_form_error_never_a_server_error(client, editor
     assert not Article.objects.get(pk=article.pk).image
 
 
+def test_uploads_past_the_hourly_limit_are_refused_and_nothing_typed_is_lost(
+    client, editor, settings
+):
+    settings.NEWSROOM_UPLOADS_PER_HOUR = 2
+    article = make_article()
+    as_user(client, editor)
+    for n in range(2):
+        response = upload(client, article, f"사진{n}.png", image_bytes("PNG"))
+        assert response.status_code == 302
+    article.refresh_from_db()
+    stored, title = article.image.name, article.title
+
+    data = form_data(client, article)
+    data.update(
+        title="시장 기자회견 현장 사진 교체",
+        image=SimpleUploadedFile("사진3.png", image_bytes("PNG")),
+        image_alt="기자회견장",
+    )
+    response = client.post(admin_url("change", article), data)
+
+    assert response.status_code == 200
+    text = page(response)
+    assert "한 시간에 2장까지" in text and "분 뒤에" in text
+    assert 'value="시장 기자회견 현장 사진 교체"' in text
+    assert 'value="기자회견장"' in text
+    article.refresh_from_db()
+    assert (article.image.name, article.title) == (stored, title)
+    other = as_user(Client(), make_staff("Editor"))
+    assert upload(other, article, "남의사진.png", image_bytes("PNG")).status_code == 302
+
+
+def test_the_upload_limit_slides_with_the_hour(editor, settings):
+    from articles import limits
+
+    settings.NEWSROOM_UPLOADS_PER_HOUR = 2
+    start = 1_800_000_000.0  # a slice boundary: 5-minute slices
+    assert limits.take_upload(editor, now=start) is None
+    assert limits.take_upload(editor, now=start + 1200) is None
+    assert limits.take_upload(editor, now=start + 1800) == 30
+    # The first upload leaves the hour; the one 20 minutes later still counts.
+    assert limits.take_upload(editor, now=start + 3600) is None
+    assert limits.take_upload(editor, now=start + 3700) == 19  # 4800 s - 3700 s
+    limits.reset_uploads(editor, now=start + 3700)
+    assert limits.take_upload(editor, now=start + 3700) is None
+
+
 # The schedule ---------------------------------------------------------------------
 
 
