@@ -278,7 +278,7 @@ class Client:
         try:
             if self.connection is None:
                 self.connection = http.client.HTTPConnection(
-                    "127.0.0.1", self.port, timeout=60
+                    "127.0.0.1", self.port, timeout=120
                 )
             self.connection.request(method, path, body=body, headers=headers)
             response = self.connection.getresponse()
@@ -385,12 +385,17 @@ def run_clients(port, paths, article_ids, password) -> tuple[Results, float]:
     barrier = threading.Barrier(CLIENTS + 1)
     mine = {n: article_ids[n::CLIENTS] or article_ids for n in range(CLIENTS)}
 
+    logins = Results()
+
     def person(n):
-        editor = Client(port, results)
+        # Logging in (a deliberately slow password hash, 50 at once) is the
+        # warm-up, not the measurement: tallied apart, retried on a timeout.
+        editor = Client(port, logins)
+        logged_in = any(editor.login(f"load-editor-{n}", password) for _ in range(5))
+        editor.results = results
         reader = Client(port, results)
-        logged_in = editor.login(f"load-editor-{n}", password)
         if not logged_in:
-            results.add("login", 0.0, "login refused")
+            results.add("login", 0.0, "login failed five times")
         rng = random.Random(n)
         saves = 0
         barrier.wait()
@@ -412,6 +417,7 @@ def run_clients(port, paths, article_ids, password) -> tuple[Results, float]:
     started = time.monotonic()
     for thread in threads:
         thread.join()
+    results.logins = logins
     return results, time.monotonic() - started
 
 
@@ -444,6 +450,13 @@ def summary(results: Results, elapsed: float) -> list[str]:
         f"| all | {total} | {percentile(everything, 50) * 1000:.0f} "
         f"| {percentile(everything, 99) * 1000:.0f} |"
     )
+    login_times = results.logins.times.get("login", [])
+    if login_times:
+        lines.append(
+            f"(before the run: {len(login_times)} login requests, p50 "
+            f"{percentile(login_times, 50) * 1000:.0f} ms, retried timeouts "
+            f"{sum(results.logins.errors.values())})"
+        )
     for error, count in results.errors.most_common():
         lines.append(f"error: {error} × {count}")
     return lines
