@@ -6,10 +6,25 @@ the model (is_live_at, is_scheduled_at, is_expired_at, last_modified_at), one
 parametrised test checks both.
 """
 
+import json
 from datetime import datetime
+from operator import itemgetter
 
 from django.db import models
-from django.db.models import Case, Exists, F, Max, OuterRef, Prefetch, Q, Subquery, When
+from django.db.models import (
+    Aggregate,
+    Case,
+    Exists,
+    F,
+    JSONField,
+    Max,
+    OuterRef,
+    Q,
+    Subquery,
+    When,
+)
+from django.db.models.functions import JSONObject
+from django.db.models.query import ModelIterable
 from django.utils import timezone
 
 # Archives reach this far: beyond, a date cannot be turned into UTC and back.
@@ -99,16 +114,124 @@ class ArticleQuerySet(models.QuerySet):
         return self.aggregate(latest=Max(last_modified()))["latest"]
 
     def for_listing(self) -> "ArticleQuerySet":
-        """Prefetch what a card shows, so a page costs the same for any length."""
-        from .models import Byline
+        """Fetch what a card shows, categories and bylines included, in the
+        article query itself: one query for a list of any length.
 
-        return self.prefetch_related(
-            "categories",
-            Prefetch(
-                "bylines",
-                queryset=Byline.objects.select_related("author").order_by("position"),
-            ),
+        Each row carries its categories and its byline as JSON arrays built by
+        correlated subqueries (indexed on the article's id); the rows then fill
+        Django's prefetch cache, so article.categories.all() and
+        article.ordered_authors() read them without a query, exactly as after
+        prefetch_related(), which would cost two more queries per list.
+        """
+        from .models import Byline, CategorizedArticle
+
+        categories = (
+            CategorizedArticle.objects.filter(content_object=OuterRef("pk"))
+            .order_by()
+            .values("content_object")
+            .annotate(
+                data=JSONArrayAgg(
+                    JSONObject(
+                        row="pk", id="tag_id", name="tag__name", slug="tag__slug"
+                    )
+                )
+            )
+            .values("data")
         )
+        bylines = (
+            Byline.objects.filter(article=OuterRef("pk"))
+            .order_by()
+            .values("article")
+            .annotate(
+                data=JSONArrayAgg(
+                    JSONObject(
+                        row="pk",
+                        position="position",
+                        id="author_id",
+                        name="author__name",
+                        slug="author__slug",
+                    )
+                )
+            )
+            .values("data")
+        )
+        clone = self.annotate(
+            listed_categories=Subquery(categories, output_field=JSONField()),
+            listed_bylines=Subquery(bylines, output_field=JSONField()),
+        )
+        clone._iterable_class = ListingIterable
+        return clone
+
+    def for_cards(self) -> "ArticleQuerySet":
+        """for_listing() without the body: lists never show it."""
+        return self.for_listing().defer("body", "body_html", "front_matter")
+
+
+class JSONArrayAgg(Aggregate):
+    """The rows' values as one JSON array: json_group_array on SQLite, json_agg
+    on PostgreSQL. Unordered: ListingIterable sorts in Python."""
+
+    function = "JSON_GROUP_ARRAY"
+    output_field = JSONField()
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return self.as_sql(compiler, connection, function="JSON_AGG", **extra_context)
+
+
+def _decoded(value) -> list:
+    """A JSON array annotation as a list: NULL (no rows) is the empty list."""
+    if value is None:
+        return []
+    if isinstance(value, str):  # SQLite hands nested JSON back as text
+        return json.loads(value)
+    return value
+
+
+def _cached_queryset(model, objects: list) -> models.QuerySet:
+    """A queryset already evaluated to `objects`, as prefetch_related leaves it."""
+    queryset = models.QuerySet(model=model)
+    queryset._result_cache = objects
+    queryset._prefetch_done = True
+    return queryset
+
+
+class ListingIterable(ModelIterable):
+    """Articles from for_listing(), with their categories (in the order they
+    were given) and bylines (in byline order) in the prefetch cache."""
+
+    def __iter__(self):
+        from .models import Author, Byline, Category
+
+        for article in super().__iter__():
+            categories = sorted(
+                _decoded(article.__dict__.pop("listed_categories", None)),
+                key=itemgetter("row"),
+            )
+            bylines = sorted(
+                _decoded(article.__dict__.pop("listed_bylines", None)),
+                key=itemgetter("position", "row"),
+            )
+            cache = article.__dict__.setdefault("_prefetched_objects_cache", {})
+            cache["categories"] = _cached_queryset(
+                Category,
+                [
+                    Category(id=row["id"], name=row["name"], slug=row["slug"])
+                    for row in categories
+                ],
+            )
+            cache["bylines"] = _cached_queryset(
+                Byline,
+                [
+                    Byline(
+                        id=row["row"],
+                        article=article,
+                        position=row["position"],
+                        author=Author(id=row["id"], name=row["name"], slug=row["slug"]),
+                    )
+                    for row in bylines
+                ],
+            )
+            yield article
 
 
 class _WithLiveArticles(models.QuerySet):

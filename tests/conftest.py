@@ -1,4 +1,7 @@
 import pytest
+from django.core.cache import cache
+
+from articles import sitecache
 
 from .people import make_staff
 
@@ -15,6 +18,15 @@ def isolated_media_and_fast_hashing(settings, tmp_path):
             "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         },
     }
+
+
+@pytest.fixture(autouse=True)
+def fresh_site_lists():
+    """Each test starts without cached site lists: the database it saw last
+    was rolled back, the cache (Redis or memory) was not."""
+    cache.delete(sitecache.KEY)
+    yield
+    cache.delete(sitecache.KEY)
 
 
 @pytest.fixture
