@@ -868,3 +868,45 @@ def test_server_error_page_needs_no_request_context_or_database(
     assert "잠시 문제가 생겼습니다" in content
     assert '<a class="site-name" href="/" rel="home">서울일보</a>' in content
     assert "<title>일시적인 오류 | 서울일보</title>" in content
+
+
+# One language: no Vary: Accept-Language (it would split every cache in two or
+# more for the same page)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/",
+        "/categories/정치/",
+        "/authors/한지민/",
+        "/archive/2024/",
+        "/search/?q=기사",
+        "/feeds/rss/",
+        "/sitemap.xml",
+        "/robots.txt",
+        "/없는-주소/",
+    ],
+)
+def test_public_pages_do_not_vary_on_accept_language(client, url):
+    make_article(
+        categories=["정치"], authors=[make_author("한지민")], publish_at=JUNE_2024
+    )
+
+    korean = client.get(url, headers={"accept-language": "ko-KR"})
+    english = client.get(url, headers={"accept-language": "en-US,en;q=0.9"})
+
+    for response in (korean, english):
+        vary = [v.strip().lower() for v in response.get("Vary", "").split(",")]
+        assert "accept-language" not in vary
+        assert "Content-Language" not in response
+    # Whatever the browser asks for, the page is the same Korean page.
+    assert english.status_code == korean.status_code
+    assert english.content == korean.content
+
+
+def test_admin_speaks_korean_to_a_browser_asking_for_english(client):
+    response = client.get("/admin/login/", headers={"accept-language": "en-US"})
+
+    assert '<html lang="ko"' in html(response)
+    assert "로그인" in html(response)
