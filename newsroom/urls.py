@@ -20,17 +20,17 @@ urlpatterns = [
     path("feeds/rss/", feeds.LatestArticlesFeed(), name="feed-rss"),
     path("feeds/atom/", feeds.LatestArticlesAtomFeed(), name="feed-atom"),
     path(
-        "categories/<str:slug>/feed/rss/",
+        "categories/<name:slug>/feed/rss/",
         composed(feeds.CategoryFeed()),
         name="category-feed-rss",
     ),
     path(
-        "categories/<str:slug>/feed/atom/",
+        "categories/<name:slug>/feed/atom/",
         composed(feeds.CategoryAtomFeed()),
         name="category-feed-atom",
     ),
     path("sitemap.xml", sitemaps.index, name="sitemap-index"),
-    path("sitemap-<str:section>.xml", sitemaps.section, name="sitemap"),
+    path("sitemap-<name:section>.xml", sitemaps.section, name="sitemap"),
     path("robots.txt", sitemaps.robots_txt, name="robots"),
     path("", include("articles.urls")),
 ]
