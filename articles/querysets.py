@@ -21,6 +21,7 @@ from django.db.models import (
     OuterRef,
     Q,
     Subquery,
+    TextField,
     When,
 )
 from django.db.models.functions import JSONObject
@@ -156,8 +157,10 @@ class ArticleQuerySet(models.QuerySet):
             .values("data")
         )
         clone = self.annotate(
-            listed_categories=Subquery(categories, output_field=JSONField()),
-            listed_bylines=Subquery(bylines, output_field=JSONField()),
+            # Decoded by ListingIterable: psycopg already decodes json, SQLite
+            # gives text, and JSONField would decode it a second time.
+            listed_categories=Subquery(categories, output_field=TextField()),
+            listed_bylines=Subquery(bylines, output_field=TextField()),
         )
         clone._iterable_class = ListingIterable
         return clone
@@ -182,7 +185,7 @@ def _decoded(value) -> list:
     """A JSON array annotation as a list: NULL (no rows) is the empty list."""
     if value is None:
         return []
-    if isinstance(value, str):  # SQLite hands nested JSON back as text
+    if isinstance(value, str):  # SQLite gives text, psycopg a decoded list
         return json.loads(value)
     return value
 
