@@ -357,6 +357,36 @@ def test_related_articles_share_categories_most_shared_then_newest(client):
     assert len(titles) == listings.RELATED_ARTICLES
 
 
+def test_related_articles_are_chosen_among_the_newest_candidates_only(
+    client, django_assert_num_queries
+):
+    article = make_article(title="기준 기사", categories=["정치", "서울"])
+    make_article(title="둘 겹침 아주 옛 기사", categories=["정치", "서울"],
+                 publish_at=hours_ago(500))  # fmt: skip
+    for n in range(listings.RELATED_CANDIDATES - 1):
+        make_article(
+            title=f"하나 겹침 {n}", categories=["정치"], publish_at=hours_ago(n + 1)
+        )
+    make_article(title="둘 겹침 후보 기사", categories=["서울", "정치"],
+                 publish_at=hours_ago(100))  # fmt: skip
+    make_article(title="초안 둘 겹침", categories=["정치", "서울"],
+                 status=Article.Status.DRAFT, publish_at=hours_ago(0.5))  # fmt: skip
+
+    subject = Article.objects.for_listing().get(pk=article.pk)
+    with django_assert_num_queries(1):
+        related = listings.related_articles(subject)
+
+    # The oldest one shares both categories but is not among the newest
+    # candidates; the other two-category one is, and ranks first. Never the
+    # article itself, never a draft.
+    assert [a.title for a in related] == [
+        "둘 겹침 후보 기사",
+        "하나 겹침 0",
+        "하나 겹침 1",
+        "하나 겹침 2",
+    ]
+
+
 def test_related_articles_never_include_unpublished_ones(client):
     article = make_article(title="기준 기사", categories=["정치"])
     hidden = make_nonpublic_articles(categories=["정치"])
