@@ -10,12 +10,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
 from . import sitecache
 from .models import Article, CategorizedArticle, Category
+from .querysets import period_bounds
 
 SECTION_ARTICLES = 4
 RELATED_ARTICLES = 4
@@ -160,17 +161,27 @@ class MonthCount:
 
 def month_counts(year: int, now: datetime | None = None) -> list[MonthCount]:
     """How many live articles each month of `year` has, months without any left
-    out, January first. Raises ValueError for a year the archive cannot cover."""
-    zone = timezone.get_current_timezone()
-    rows = (
+    out, January first. Raises ValueError for a year the archive cannot cover.
+
+    One query of twelve filtered counts over the year's index range: grouping
+    by a truncated month would call a date function on every row (a Python
+    function on SQLite).
+    """
+    counts = (
         Article.objects.live(now)
         .published_in(year)
-        .order_by()
-        .annotate(month=TruncMonth("publish_at", tzinfo=zone))
-        .values("month")
-        .annotate(count=Count("pk"))
-        .order_by("month")
+        .aggregate(
+            **{
+                f"m{month}": Count(
+                    "pk", filter=Q(publish_at__gte=start, publish_at__lt=end)
+                )
+                for month in range(1, 13)
+                for start, end in [period_bounds(year, month)]
+            }
+        )
     )
     return [
-        MonthCount(row["month"].year, row["month"].month, row["count"]) for row in rows
+        MonthCount(year, month, counts[f"m{month}"])
+        for month in range(1, 13)
+        if counts[f"m{month}"]
     ]
