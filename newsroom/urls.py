@@ -6,6 +6,9 @@ from django.views.generic.base import RedirectView
 from articles import feeds, sitemaps
 from articles.urls import composed
 
+# A database that does not answer is a 503 with Retry-After, not a 500.
+handler500 = "articles.errors.handler500"
+
 admin.site.site_header = "뉴스룸 편집국"
 admin.site.site_title = "뉴스룸 편집국"
 admin.site.index_title = "편집"
