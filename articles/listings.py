@@ -12,7 +12,6 @@ from datetime import datetime
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
-from django.utils import timezone
 
 from . import sitecache
 from .models import Article, CategorizedArticle, Category
