@@ -99,7 +99,26 @@ class ArticleQuerySet(models.QuerySet):
         return self.order_by("-publish_at", "-pk")
 
     def in_category(self, category) -> "ArticleQuerySet":
-        return self.filter(categories=category)
+        """Articles in `category`. EXISTS, not a join: a newest-first page then
+        walks the publish_at index and stops after one page, instead of
+        sorting every article of the category (with its card data) first."""
+        from .models import CategorizedArticle
+
+        return self.filter(
+            Exists(
+                CategorizedArticle.objects.filter(
+                    content_object=OuterRef("pk"), tag=category
+                )
+            )
+        )
+
+    def by_author(self, author) -> "ArticleQuerySet":
+        """Articles with `author` in the byline (EXISTS, as in_category)."""
+        from .models import Byline
+
+        return self.filter(
+            Exists(Byline.objects.filter(article=OuterRef("pk"), author=author))
+        )
 
     def published_in(self, year: int, month: int | None = None) -> "ArticleQuerySet":
         """Articles published in a year or a month of it, in the site's time zone.
@@ -200,40 +219,51 @@ def _cached_queryset(model, objects: list) -> models.QuerySet:
 
 class ListingIterable(ModelIterable):
     """Articles from for_listing(), with their categories (in the order they
-    were given) and bylines (in byline order) in the prefetch cache."""
+    were given) and bylines (in byline order) in the prefetch cache.
+
+    A category or an author on several cards of one list is one shared
+    instance: building model instances is most of this loop's cost.
+    """
 
     def __iter__(self):
         from .models import Author, Byline, Category
 
+        categories: dict[int, Category] = {}
+        authors: dict[int, Author] = {}
         for article in super().__iter__():
-            categories = sorted(
+            category_rows = sorted(
                 _decoded(article.__dict__.pop("listed_categories", None)),
                 key=itemgetter("row"),
             )
-            bylines = sorted(
+            byline_rows = sorted(
                 _decoded(article.__dict__.pop("listed_bylines", None)),
                 key=itemgetter("position", "row"),
             )
+            for row in category_rows:
+                if row["id"] not in categories:
+                    categories[row["id"]] = Category(
+                        id=row["id"], name=row["name"], slug=row["slug"]
+                    )
+            bylines = []
+            for row in byline_rows:
+                author = authors.get(row["id"])
+                if author is None:
+                    author = authors[row["id"]] = Author(
+                        id=row["id"], name=row["name"], slug=row["slug"]
+                    )
+                byline = Byline(
+                    id=row["row"],
+                    article_id=article.pk,
+                    author_id=author.pk,
+                    position=row["position"],
+                )
+                byline._state.fields_cache = {"article": article, "author": author}
+                bylines.append(byline)
             cache = article.__dict__.setdefault("_prefetched_objects_cache", {})
             cache["categories"] = _cached_queryset(
-                Category,
-                [
-                    Category(id=row["id"], name=row["name"], slug=row["slug"])
-                    for row in categories
-                ],
+                Category, [categories[row["id"]] for row in category_rows]
             )
-            cache["bylines"] = _cached_queryset(
-                Byline,
-                [
-                    Byline(
-                        id=row["row"],
-                        article=article,
-                        position=row["position"],
-                        author=Author(id=row["id"], name=row["name"], slug=row["slug"]),
-                    )
-                    for row in bylines
-                ],
-            )
+            cache["bylines"] = _cached_queryset(Byline, bylines)
             yield article
 
 
