@@ -81,6 +81,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=100)
     parser.add_argument("--profile", help="a page name to run under cProfile")
+    parser.add_argument("--pages", help="comma-separated page names (default all)")
     args = parser.parse_args()
     client = Client()
     urls = page_urls()
@@ -100,7 +101,10 @@ def main() -> None:
     sys.stdout.write(
         f"{'page':<18} {'median ms':>10} {'queries':>8} {'status':>7}" + "\n"
     )
+    wanted = args.pages.split(",") if args.pages else list(urls)
     for name, url in urls.items():
+        if name not in wanted:
+            continue
         median, queries, status = measure(client, url, args.requests)
         sys.stdout.write(f"{name:<18} {median:>10.2f} {queries:>8} {status:>7}" + "\n")
 
