@@ -99,25 +99,23 @@ class ArticleQuerySet(models.QuerySet):
         return self.order_by("-publish_at", "-pk")
 
     def in_category(self, category) -> "ArticleQuerySet":
-        """Articles in `category`. EXISTS, not a join: a newest-first page then
-        walks the publish_at index and stops after one page, instead of
+        """Articles in `category`. An IN list, not a join: a newest-first page
+        then walks the publish_at index and stops after one page, instead of
         sorting every article of the category (with its card data) first."""
         from .models import CategorizedArticle
 
         return self.filter(
-            Exists(
-                CategorizedArticle.objects.filter(
-                    content_object=OuterRef("pk"), tag=category
-                )
+            pk__in=CategorizedArticle.objects.filter(tag=category).values(
+                "content_object_id"
             )
         )
 
     def by_author(self, author) -> "ArticleQuerySet":
-        """Articles with `author` in the byline (EXISTS, as in_category)."""
+        """Articles with `author` in the byline (an IN list, as in_category)."""
         from .models import Byline
 
         return self.filter(
-            Exists(Byline.objects.filter(article=OuterRef("pk"), author=author))
+            pk__in=Byline.objects.filter(author=author).values("article_id")
         )
 
     def published_in(self, year: int, month: int | None = None) -> "ArticleQuerySet":
