@@ -9,7 +9,18 @@ parametrised test checks both.
 from datetime import datetime
 
 from django.db import models
-from django.db.models import Case, Exists, F, Max, OuterRef, Prefetch, Q, Subquery, When
+from django.db.models import (
+    Case,
+    Exists,
+    F,
+    Max,
+    Min,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    When,
+)
 from django.utils import timezone
 
 # Archives reach this far: beyond, a date cannot be turned into UTC and back.
@@ -93,6 +104,19 @@ class ArticleQuerySet(models.QuerySet):
         """
         start, end = period_bounds(year, month)
         return self.filter(publish_at__gte=start, publish_at__lt=end)
+
+    def next_scheduled_change(self, now: datetime | None = None) -> datetime | None:
+        """The next moment after `now` when an article goes live or expires on its
+        own (a publish or expiry time ahead), or None: until then live() gives
+        the same answer, which is how long a cached page may live."""
+        now = now or timezone.now()
+        published = self.filter(status=self.model.Status.PUBLISHED)
+        times = published.aggregate(
+            publish=Min("publish_at", filter=Q(publish_at__gt=now)),
+            expire=Min("expire_at", filter=Q(expire_at__gt=now)),
+        )
+        upcoming = [moment for moment in times.values() if moment is not None]
+        return min(upcoming, default=None)
 
     def latest_modification(self) -> datetime | None:
         """The newest last_modified_at among these articles, or None for none."""
