@@ -56,6 +56,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before sessions: a cached page for an anonymous reader skips everything below.
+    "articles.pagecache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -217,3 +219,14 @@ NEWSROOM_SITE_URL = env("NEWSROOM_SITE_URL", "http://127.0.0.1:8000").rstrip("/"
 NEWSROOM_PUBLISHER_NAME = env("NEWSROOM_PUBLISHER_NAME", NEWSROOM_SITE_NAME)
 NEWSROOM_PUBLISHER_LOGO = env("NEWSROOM_PUBLISHER_LOGO", "img/logo.png")
 NEWSROOM_ARTICLES_PER_PAGE = int(env("NEWSROOM_ARTICLES_PER_PAGE", "20"))
+
+# The full-page cache and the headers shared caches (Varnish) obey; see
+# articles/pagecache.py and articles/invalidation.py.
+NEWSROOM_PAGE_CACHE = env_flag("NEWSROOM_PAGE_CACHE", True)
+NEWSROOM_CACHE_HEADERS = env_flag("NEWSROOM_CACHE_HEADERS", True)
+NEWSROOM_PAGE_CACHE_SECONDS = int(env("NEWSROOM_PAGE_CACHE_SECONDS", "600"))
+NEWSROOM_BROWSER_MAX_AGE = int(env("NEWSROOM_BROWSER_MAX_AGE", "0"))
+# Varnish servers to purge on every change, comma-separated base URLs
+# (http://10.0.0.5:6081/); empty: no purge.
+NEWSROOM_VARNISH_PURGE_URLS = env_list("NEWSROOM_VARNISH_PURGE_URLS", "")
+NEWSROOM_VARNISH_PURGE_TIMEOUT = float(env("NEWSROOM_VARNISH_PURGE_TIMEOUT", "2"))
