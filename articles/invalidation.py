@@ -92,8 +92,10 @@ def keys_for_change(article, before, after) -> set[str]:
     if names:
         categories = Category.objects.filter(name__in=names).annotate(
             live=Count(
-                "categorized_items",
-                filter=Q(categorized_items__content_object__in=Article.objects.live()),
+                "categorized_articles",
+                filter=Q(
+                    categorized_articles__content_object__in=Article.objects.live()
+                ),
             )
         )
         for category in categories:
