@@ -137,7 +137,10 @@ def collecting():
 def act(keys: set[str]) -> None:
     """Move the page cache's tokens for `keys` and purge them from Varnish."""
     now = time.time()
-    cache.set_many({pagecache.token_key(key): now for key in keys}, timeout=None)
+    cache.set_many(
+        {pagecache.token_key(key): now for key in keys},
+        timeout=pagecache.token_timeout(),
+    )
     cache.delete(pagecache.SCHEDULE_KEY)
     purge(keys)
 

@@ -94,6 +94,15 @@ def token_key(key: str) -> str:
     return f"{TOKEN_PREFIX}{key}"
 
 
+def token_timeout() -> int:
+    """How long a key's token is kept: beyond the life of any entry that read it.
+
+    A token that has gone makes every entry holding it a miss, so a finite
+    timeout is safe and keeps a shared Redis from filling with old keys.
+    """
+    return 2 * max_lifetime() + 60
+
+
 def next_scheduled_change(now: datetime | None = None) -> datetime | None:
     """The next publish or expiry time of any article, from the cache when it can.
 
@@ -217,7 +226,7 @@ def tokens(keys) -> dict[str, float]:
     if missing:
         # add(), not set(): an invalidation racing this must win.
         for name in missing:
-            cache.add(name, 0.0, timeout=None)
+            cache.add(name, 0.0, timeout=token_timeout())
         found.update(cache.get_many(list(missing)))
     return {name[len(TOKEN_PREFIX) :]: found.get(name, 0.0) for name in names}
 
@@ -254,9 +263,8 @@ class PageCacheMiddleware:
         response = self.get_response(request)
         if response.status_code != 200 or response.streaming:
             return response
-        if response.has_header("Set-Cookie") or "private" in response.get(
-            "Cache-Control", ""
-        ):
+        said = response.get("Cache-Control", "")
+        if response.has_header("Set-Cookie") or "private" in said or "no-store" in said:
             return response
         if hasattr(response, "render") and not response.is_rendered:
             response.render()
