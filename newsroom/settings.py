@@ -112,6 +112,9 @@ if REDIS_URL := env("REDIS_URL", ""):
             "KEY_PREFIX": env("NEWSROOM_CACHE_PREFIX", "newsroom"),
         }
     }
+    # Sessions read from Redis on every request, written through to the
+    # database so an eviction or a Redis restart logs no editor out.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
