@@ -74,6 +74,11 @@ SCHEDULE_KEY = "schedule:next-change"
 NO_CHANGE = "none"
 
 
+# Per process: entry key -> its token keys, to fetch both in one round trip.
+_known_tokens: dict[str, tuple[str, ...]] = {}
+KNOWN_TOKENS_LIMIT = 20_000
+
+
 def enabled() -> bool:
     return getattr(settings, "NEWSROOM_PAGE_CACHE", True)
 
@@ -314,10 +319,23 @@ class PageCacheMiddleware:
         cache.set(key, entry, timeout=seconds)
 
     def lookup(self, request, key):
-        entry = cache.get(key)
+        # One round trip to the cache when this process has seen the page: the
+        # entry and its keys' tokens in a single get_many (one MGET on Redis).
+        names = _known_tokens.get(key)
+        if names is not None:
+            found = cache.get_many([key, *names])
+            entry = found.pop(key, None)
+        else:
+            entry, found = cache.get(key), None
         if entry is None or time.time() >= entry["expires_at"]:
             return None
-        current = cache.get_many([token_key(name) for name in entry["tokens"]])
+        wanted = [token_key(name) for name in entry["tokens"]]
+        if found is None or set(names) != set(wanted):
+            found = cache.get_many(wanted)
+            if len(_known_tokens) >= KNOWN_TOKENS_LIMIT:
+                _known_tokens.clear()
+            _known_tokens[key] = tuple(wanted)
+        current = found
         for name, token in entry["tokens"].items():
             if current.get(token_key(name)) != token:
                 return None
