@@ -29,7 +29,6 @@ within the page lifetime.
 import contextvars
 import http.client
 import logging
-import time
 from collections.abc import Iterable
 from contextlib import contextmanager
 from urllib.parse import urlsplit
@@ -136,7 +135,7 @@ def collecting():
 
 def act(keys: set[str]) -> None:
     """Move the page cache's tokens for `keys` and purge them from Varnish."""
-    now = time.time()
+    now = pagecache.now_token()
     cache.set_many(
         {pagecache.token_key(key): now for key in keys},
         timeout=pagecache.token_timeout(),

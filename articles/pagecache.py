@@ -24,9 +24,10 @@ Every public 200 answer carries:
 - `ETag` and `Last-Modified`, and a 304 to a matching conditional request;
 - `Age` and `X-Page-Cache: HIT` when served from this cache (`MISS` otherwise).
 
-Invalidation by key: each key has a token in the cache (the time it was last
-invalidated, articles.invalidation). An entry remembers the tokens of its keys
-as they were when it was stored, and is a miss as soon as any of them differs.
+Invalidation by key: each key has a token in the cache (the time, in
+microseconds, it was last invalidated: articles.invalidation). An entry
+remembers the tokens of its keys as they were when it was stored, and is a
+miss as soon as any of them differs.
 An entry is not stored when one of its keys was invalidated while the page was
 rendering, so a page read before a commit is never kept after its purge.
 """
@@ -222,18 +223,24 @@ def entry_key(request) -> str:
     return ENTRY_PREFIX + hashlib.sha256(address.encode()).hexdigest()
 
 
-def tokens(keys) -> dict[str, float]:
+def now_token() -> int:
+    """A token: the time in microseconds. An int, which Django's Redis cache
+    stores and reads without pickling (a hit reads dozens of them)."""
+    return time.time_ns() // 1000
+
+
+def tokens(keys) -> dict[str, int]:
     """The current invalidation token of each key; a key never invalidated gets
-    one now (0.0: older than every page)."""
+    one now (0: older than every page)."""
     names = [token_key(key) for key in keys]
     found = cache.get_many(names)
-    missing = {name: 0.0 for name in names if name not in found}
+    missing = [name for name in names if name not in found]
     if missing:
         # add(), not set(): an invalidation racing this must win.
         for name in missing:
-            cache.add(name, 0.0, timeout=token_timeout())
-        found.update(cache.get_many(list(missing)))
-    return {name[len(TOKEN_PREFIX) :]: found.get(name, 0.0) for name in names}
+            cache.add(name, 0, timeout=token_timeout())
+        found.update(cache.get_many(missing))
+    return {name[len(TOKEN_PREFIX) :]: found.get(name, 0) for name in names}
 
 
 def etag_of(content: bytes) -> str:
@@ -263,7 +270,7 @@ class PageCacheMiddleware:
             if hit is not None:
                 return hit
 
-        started = time.time()
+        started = now_token()
         request._page_keys = set()
         response = self.get_response(request)
         if response.status_code != 200 or response.streaming:

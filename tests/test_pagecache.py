@@ -192,7 +192,7 @@ def test_page_invalidated_while_it_rendered_is_not_stored(client, page_cache):
     key = f"article-{article.pk}"
     # A purge stamped in the future of the request's start stands for one that
     # landed while the view was rendering.
-    cache.set(pagecache.token_key(key), time.time() + 60, timeout=None)
+    cache.set(pagecache.token_key(key), pagecache.now_token() + 60_000_000, None)
     assert get(client, article.get_absolute_url())["X-Page-Cache"] == "MISS"
     assert get(client, article.get_absolute_url())["X-Page-Cache"] == "MISS"
 
