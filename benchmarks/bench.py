@@ -20,11 +20,12 @@ shows the median over rounds and the spread (min-max).
     BENCH_DATABASES=sqlite make bench
 
 Environment: QUICK, BENCH_ARTICLES, BENCH_ROUNDS, BENCH_DURATION, BENCH_WARMUP,
-BENCH_CONNECTIONS, BENCH_DATABASES (sqlite,postgresql), BENCH_PG_URL (the server,
-default postgres://postgres@127.0.0.1:5432/postgres), BENCH_DB_NAME (default
-newsroom_bench; must contain "bench"), BENCH_REPORT (report file; default
-benchmarks/reports/bench-<UTC time>.md). The report is written line by line as
-results arrive, so a long run can go to the background:
+BENCH_CONNECTIONS, BENCH_MODES (some of uncached,cached-redis,cached-locmem,
+varnish), BENCH_REDIS_URL, BENCH_DATABASES (sqlite,postgresql), BENCH_PG_URL
+(the server, default postgres://postgres@127.0.0.1:5432/postgres),
+BENCH_DB_NAME (default newsroom_bench; must contain "bench"), BENCH_REPORT
+(report file; default benchmarks/reports/bench-<UTC time>.md). The report is
+written line by line as results arrive, so a long run can go to the background:
 `nohup make bench > /dev/null 2>&1 &` and `tail -f` the report.
 
 Modes (MODES below), each its own gunicorn with the same settings, measured in
