@@ -194,14 +194,9 @@ def on_batch_finished(sender, batch, **kwargs):
     invalidate(_batches.pop(batch.id, set()))
 
 
-def connect() -> bool:
-    """Listen to the workflow's change signals; False while they do not exist."""
-    from . import workflow
+def connect() -> None:
+    """Listen to the workflow's change signals (from ArticlesConfig.ready)."""
+    from .workflow import article_changed, batch_finished
 
-    changed = getattr(workflow, "article_changed", None)
-    finished = getattr(workflow, "batch_finished", None)
-    if changed is None or finished is None:
-        return False
-    changed.connect(on_article_changed, dispatch_uid="invalidation.changed")
-    finished.connect(on_batch_finished, dispatch_uid="invalidation.batch")
-    return True
+    article_changed.connect(on_article_changed, dispatch_uid="invalidation.changed")
+    batch_finished.connect(on_batch_finished, dispatch_uid="invalidation.batch")
