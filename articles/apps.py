@@ -6,6 +6,7 @@ class ArticlesConfig(AppConfig):
     verbose_name = "기사"
 
     def ready(self):
-        from . import sitecache
+        from . import invalidation, sitecache
 
+        invalidation.connect()
         sitecache.connect()

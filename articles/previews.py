@@ -5,19 +5,20 @@ altered address fails the signature before the database is asked. Expiry and
 revocation live in the database, so an editor can end a link at any time.
 """
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.core import signing
-from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from . import workflow
 from .models import Article, ShareLink, ShareLinkVisit
 
-DEFAULT_HOURS = 48
-MAX_HOURS = 24 * 14
+# Opening and ending links are workflow actions (workflow/sharing.py).
+DEFAULT_HOURS = workflow.DEFAULT_HOURS
+MAX_HOURS = workflow.MAX_HOURS
+create_share_link = workflow.create_share_link
+revoke_share_link = workflow.revoke_share_link
 _SALT = "articles.share-link"
 
 Outcome = ShareLinkVisit.Outcome
@@ -36,45 +37,9 @@ def share_path(link: ShareLink) -> str:
 
 
 def can_share(user, article: Article) -> bool:
-    return user.has_perm("articles.add_sharelink") and workflow.can_view(user, article)
-
-
-def create_share_link(
-    article: Article,
-    *,
-    by,
-    hours: int = DEFAULT_HOURS,
-    note: str = "",
-    now: datetime | None = None,
-) -> ShareLink:
-    """Open a preview of `article` to whoever holds the link, for `hours`."""
-    if not can_share(by, article):
-        raise PermissionDenied("공유 링크를 만들 권한이 없습니다.")
-    if article.status == Article.Status.TAKEN_DOWN:
-        raise workflow.TransitionError("삭제 조치된 기사는 공유할 수 없습니다.")
-    if not 1 <= hours <= MAX_HOURS:
-        raise ValueError(f"hours must lie between 1 and {MAX_HOURS}")
-    now = now or timezone.now()
-    return ShareLink.objects.create(
-        article=article,
-        note=note.strip(),
-        created_at=now,
-        created_by=by,
-        expires_at=now + timedelta(hours=hours),
-    )
-
-
-@transaction.atomic
-def revoke_share_link(link: ShareLink, *, by, now: datetime | None = None) -> None:
-    """End a link at once; later requests for it answer 410."""
-    if not (
-        by.has_perm("articles.change_sharelink") and workflow.can_view(by, link.article)
-    ):
-        raise PermissionDenied("공유 링크를 회수할 권한이 없습니다.")
-    if link.revoked_at is None:
-        link.revoked_at = now or timezone.now()
-        link.revoked_by = by
-        link.save(update_fields=["revoked_at", "revoked_by"])
+    """May `user` see the article's share links (making one may still be refused)."""
+    refusal = workflow.CreateShareLink(user).check(article)
+    return refusal is None or not refusal.permission
 
 
 def resolve(token: str) -> ShareLink | None:

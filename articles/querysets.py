@@ -18,6 +18,7 @@ from django.db.models import (
     F,
     JSONField,
     Max,
+    Min,
     OuterRef,
     Q,
     Subquery,
@@ -126,6 +127,19 @@ class ArticleQuerySet(models.QuerySet):
         """
         start, end = period_bounds(year, month)
         return self.filter(publish_at__gte=start, publish_at__lt=end)
+
+    def next_scheduled_change(self, now: datetime | None = None) -> datetime | None:
+        """The next moment after `now` when an article goes live or expires on its
+        own (a publish or expiry time ahead), or None: until then live() gives
+        the same answer, which is how long a cached page may live."""
+        now = now or timezone.now()
+        published = self.filter(status=self.model.Status.PUBLISHED)
+        times = published.aggregate(
+            publish=Min("publish_at", filter=Q(publish_at__gt=now)),
+            expire=Min("expire_at", filter=Q(expire_at__gt=now)),
+        )
+        upcoming = [moment for moment in times.values() if moment is not None]
+        return min(upcoming, default=None)
 
     def latest_modification(self) -> datetime | None:
         """The newest last_modified_at among these articles, or None for none."""

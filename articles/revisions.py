@@ -1,6 +1,6 @@
 """Article snapshots: what a revision holds, and what changed between two of them.
 
-Pure functions over plain dicts; writing revisions is workflow.py's job.
+Pure functions over plain dicts; writing revisions is the workflow's job.
 """
 
 import difflib
@@ -82,7 +82,9 @@ def snapshot(article) -> dict:
 
 
 def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
+    # To the second: the admin's time widgets drop microseconds, and a save that
+    # only dropped them changed nothing an editor can see.
+    return value.replace(microsecond=0).isoformat() if value else None
 
 
 @dataclass
@@ -110,6 +112,24 @@ def diff(old: dict, new: dict) -> list[Change]:
             change.rows = text_rows(before or "", after or "")
         changes.append(change)
     return changes
+
+
+def normalised(name: str, value):
+    """A form's cleaned value in the form `snapshot` keeps it, to compare them."""
+    if name in TIME_FIELDS:
+        return _iso(value)
+    if name == "categories":
+        return sorted(getattr(c, "name", c) for c in value or [])
+    if name == "image":
+        return getattr(value, "name", value) or ""
+    if name == "owner":
+        return value.get_username() if value else ""
+    return value
+
+
+def display(name: str, value) -> str:
+    """A snapshot's value as an editor reads it."""
+    return _display(name, value)
 
 
 def _display(name: str, value) -> str:

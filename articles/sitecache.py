@@ -26,8 +26,7 @@ from datetime import datetime, timedelta
 
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Min, Q
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
 KEY = "newsroom:site-lists:1"
@@ -99,36 +98,27 @@ def _read(now: datetime) -> SiteLists:
             "publish_at", "year", order="DESC", tzinfo=zone
         )
     ]
-    ahead = Article.objects.filter(status=Article.Status.PUBLISHED).aggregate(
-        publish=Min("publish_at", filter=Q(publish_at__gt=now)),
-        expire=Min("expire_at", filter=Q(expire_at__gt=now)),
-    )
-    moments = [moment for moment in ahead.values() if moment is not None]
     return SiteLists(
         navigation=tuple(navigation),
         sections=tuple(sections),
         archive_years=tuple(years),
         read_at=now,
-        valid_until=min(moments) if moments else None,
+        valid_until=Article.objects.next_scheduled_change(now),
     )
 
 
 def connect() -> None:
     """Hang invalidate_site_lists() on every change that can alter the lists.
 
-    Categories are edited outside the article workflow, so their own signals
-    stay. For articles the receivers below are a TEMPORARY BRIDGE: when
-    `workflow.article_changed` lands (it is sent on commit after every action,
-    loaddata batches included), replace the three Article lines with
-    `article_changed.connect(invalidate_site_lists, dispatch_uid=...)`.
+    Articles change through workflow actions, which send `article_changed` on
+    commit (loaddata batches included); deleting one is not an action, so its
+    post_delete stays. Categories are edited outside the workflow: their own
+    signals stay too.
     """
-    from .models import Article, CategorizedArticle, Category
+    from .models import Article, Category
+    from .workflow import article_changed
 
+    article_changed.connect(invalidate_site_lists, dispatch_uid="sitecache")
+    post_delete.connect(invalidate_site_lists, sender=Article, dispatch_uid="sitecache")
     for signal in (post_save, post_delete):
         signal.connect(invalidate_site_lists, sender=Category, dispatch_uid="sitecache")
-        # Bridge: every saved or deleted article, until article_changed.
-        signal.connect(invalidate_site_lists, sender=Article, dispatch_uid="sitecache")
-    # Bridge: categories added to or removed from an article (taggit sends these).
-    m2m_changed.connect(
-        invalidate_site_lists, sender=CategorizedArticle, dispatch_uid="sitecache"
-    )

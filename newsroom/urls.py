@@ -6,6 +6,8 @@ from django.views.generic.base import RedirectView
 from articles import feeds, sitemaps
 from articles.urls import composed
 
+from . import health
+
 # A database that does not answer is a 503 with Retry-After, not a 500.
 handler500 = "articles.errors.handler500"
 
@@ -15,6 +17,7 @@ admin.site.index_title = "편집"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("healthz", health.healthz, name="healthz"),
     path(
         "favicon.ico",
         RedirectView.as_view(url=f"{settings.STATIC_URL}img/favicon.svg"),
@@ -42,3 +45,15 @@ if settings.DEBUG:
     from django.conf.urls.static import static as media_static
 
     urlpatterns += media_static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+elif settings.NEWSROOM_INSECURE_LOOPBACK and settings.MEDIA_URL.startswith("/"):
+    # make serve on loopback: no proxy or object storage serves uploads there.
+    from django.urls import re_path
+    from django.views.static import serve as serve_media
+
+    urlpatterns += [
+        re_path(
+            rf"^{settings.MEDIA_URL.strip('/')}/(?P<path>.*)$",
+            serve_media,
+            {"document_root": settings.MEDIA_ROOT},
+        )
+    ]

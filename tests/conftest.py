@@ -29,6 +29,18 @@ def fresh_site_lists():
     cache.delete(sitecache.KEY)
 
 
+@pytest.fixture(autouse=True)
+def page_cache_off(settings):
+    """Views are tested as they render; test_pagecache turns the cache layer on.
+
+    With it on, one test's cached page or schedule would answer the next test's
+    request from a database that has since been rolled back.
+    """
+    settings.NEWSROOM_PAGE_CACHE = False
+    settings.NEWSROOM_CACHE_HEADERS = False
+    settings.NEWSROOM_VARNISH_PURGE_URLS = []
+
+
 @pytest.fixture
 def reporter(db):
     """A staff user in the Reporter group the data migration creates."""

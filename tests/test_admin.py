@@ -287,14 +287,22 @@ def test_editor_save_of_a_published_article_changes_the_live_page(client, editor
 # Concurrent edits ------------------------------------------------------------------
 
 
-def test_stale_save_is_refused_and_the_typed_text_is_kept(client, editor):
-    article = make_article(title="동시 편집", body="<p>처음 본문</p>")
+def open_twice(client, editor, **fields):
+    """An article both `client` (as `editor`) and a second editor, hong, opened at
+    the same version; returns (article, mine, theirs client, theirs data)."""
+    article = make_article(**fields)
+    workflow.save_article(article, by=editor)  # the revision both start from
     as_user(client, editor)
-    mine = form_data(client, article)  # opened at version 1
-
+    mine = form_data(client, article)
     other = Client()
     other.force_login(make_staff("Editor", username="hong"))
-    theirs = form_data(other, article)
+    return article, mine, other, form_data(other, article)
+
+
+def test_stale_save_is_refused_and_the_typed_text_is_kept(client, editor):
+    article, mine, other, theirs = open_twice(
+        client, editor, title="동시 편집", body="<p>처음 본문</p>"
+    )
     theirs["body"] = "<p>먼저 저장한 본문</p>"
     assert other.post(admin_url("change", article), theirs).status_code == 302
 
@@ -304,15 +312,112 @@ def test_stale_save_is_refused_and_the_typed_text_is_kept(client, editor):
     text = page(response)
     assert "hong님이 먼저 저장했습니다" in text
     assert "내가 공들여 쓴 본문" in text  # nothing typed is lost
+    # The form keeps the version it was opened with: it has not silently taken
+    # the new one.
+    assert f'name="seen_version" value="{mine["seen_version"]}"' in text
+    # Theirs beside mine, field by field, with a choice to make.
+    conflicts = response.context["adminform"].form.conflicts
+    assert [c["name"] for c in conflicts] == ["body"]
+    assert conflicts[0]["theirs"] == "<p>먼저 저장한 본문</p>"
+    assert conflicts[0]["mine"] == "<p>내가 공들여 쓴 본문</p>"
+    assert 'name="keep_body" value="theirs"' in text
     article.refresh_from_db()
-    assert article.body == "<p>먼저 저장한 본문</p>" and article.version == 2
-    assert 'name="seen_version" value="2"' in text
+    assert article.body == "<p>먼저 저장한 본문</p>"
 
-    # Having read the warning, saving again is a deliberate choice.
-    mine["seen_version"] = "2"
-    assert client.post(admin_url("change", article), mine).status_code == 302
+
+def test_resubmitting_a_refused_form_unchanged_is_refused_again(client, editor):
+    article, mine, other, theirs = open_twice(client, editor)
+    theirs["title"] = "홍 기자가 고친 제목"
+    assert other.post(admin_url("change", article), theirs).status_code == 302
+    mine["title"] = "내가 고친 제목"
+    assert client.post(admin_url("change", article), mine).status_code == 200
+
+    again = client.post(admin_url("change", article), mine)
+
+    assert again.status_code == 200
+    assert "hong님이 먼저 저장했습니다" in page(again)
+    assert Article.objects.get(pk=article.pk).title == "홍 기자가 고친 제목"
+
+
+def test_merge_saves_exactly_the_chosen_fields(client, editor):
+    article, mine, other, theirs = open_twice(
+        client, editor, title="원래 제목", excerpt="원래 요약", body="<p>원래 본문</p>"
+    )
+    theirs["title"] = "홍 기자가 고친 제목"
+    theirs["body"] = "<p>홍 기자가 고친 본문</p>"
+    assert other.post(admin_url("change", article), theirs).status_code == 302
+    mine["title"] = "내가 고친 제목"
+    mine["excerpt"] = "내가 고친 요약"  # only I changed this one
+    mine["body"] = "<p>내가 고친 본문</p>"
+    refused = client.post(admin_url("change", article), mine)
+    form = refused.context["adminform"].form
+    assert {c["name"] for c in form.conflicts} == {"title", "body"}
+
+    # Choosing for one field only is not enough.
+    merge = {**mine, "merge_base": form.data["merge_base"], "keep_title": "theirs"}
+    assert client.post(admin_url("change", article), merge).status_code == 200
+    assert Article.objects.get(pk=article.pk).body == "<p>홍 기자가 고친 본문</p>"
+
+    merge["keep_body"] = "mine"
+    assert client.post(admin_url("change", article), merge).status_code == 302
+
     article.refresh_from_db()
-    assert article.body == "<p>내가 공들여 쓴 본문</p>"
+    assert article.title == "홍 기자가 고친 제목"  # theirs, as chosen
+    assert article.body == "<p>내가 고친 본문</p>"  # mine, as chosen
+    assert article.excerpt == "내가 고친 요약"  # mine, untouched by them
+    assert article.revisions.first().created_by_name == editor.get_username()
+
+
+def test_a_merge_goes_stale_again_when_a_third_save_lands(client, editor):
+    article, mine, other, theirs = open_twice(client, editor)
+    theirs["title"] = "첫 번째 저장"
+    assert other.post(admin_url("change", article), theirs).status_code == 302
+    mine["title"] = "내 제목"
+    form = client.post(admin_url("change", article), mine).context["adminform"].form
+    merge = {**mine, "merge_base": form.data["merge_base"], "keep_title": "mine"}
+    third = form_data(other, article)
+    third["excerpt"] = "세 번째 사람이 고친 요약"
+    assert other.post(admin_url("change", article), third).status_code == 302
+
+    assert client.post(admin_url("change", article), merge).status_code == 200
+    article.refresh_from_db()
+    assert article.title == "첫 번째 저장"
+    assert article.excerpt == "세 번째 사람이 고친 요약"
+
+
+def test_merging_after_a_step_keeps_the_step(client, editor):
+    article, mine, other, theirs = open_twice(
+        client, editor, status=Status.IN_REVIEW, publish_at=None
+    )
+    workflow.publish(article, by=make_staff("Editor"))
+    mine["title"] = "게재 뒤에 고친 제목"
+    form = client.post(admin_url("change", article), mine).context["adminform"].form
+    conflicts = {c["name"]: c for c in form.conflicts}
+    assert not conflicts["status"]["mergeable"]
+    assert conflicts["status"]["theirs"] == "게재"
+    picks = {f"keep_{n}": "theirs" for n, c in conflicts.items() if c["mergeable"]}
+    merge = {**mine, "merge_base": form.data["merge_base"], **picks}
+
+    assert client.post(admin_url("change", article), merge).status_code == 302
+
+    article.refresh_from_db()
+    assert article.status == Status.PUBLISHED and article.publish_at is not None
+    assert article.title == "게재 뒤에 고친 제목"
+
+
+def test_a_post_without_seen_version_is_refused(client, editor):
+    article = make_article(title="원래 제목")
+    as_user(client, editor)
+    data = form_data(client, article)
+    del data["seen_version"]
+    data["title"] = "손으로 만든 요청"
+
+    response = client.post(admin_url("change", article), data)
+
+    assert response.status_code == 200
+    assert "어느 판을 고친 것인지 알 수 없어" in page(response)
+    assert "손으로 만든 요청" in page(response)
+    assert Article.objects.get(pk=article.pk).title == "원래 제목"
 
 
 def test_a_step_taken_while_the_form_is_open_makes_the_save_stale(client, editor):
@@ -398,8 +503,9 @@ def test_editor_sends_back_with_a_comment_the_reporter_then_sees(
     article = make_article(status=Status.IN_REVIEW, owner=reporter)
     url = admin_url("transition", article, "send_back")
     as_user(client, editor)
-    response = client.post(url, {"comment": ""})
-    assert response.status_code == 200 and "필수" in page(response)
+    response = client.post(url, {"comment": "   "})
+    # The step's own refusal, in its own words, on the form.
+    assert response.status_code == 200 and "반려 사유를 적어 주세요." in page(response)
     assert Article.objects.get(pk=article.pk).status == Status.IN_REVIEW
     client.post(url, {"comment": "두 번째 단락의 출처를 밝히세요."})
     assert Article.objects.get(pk=article.pk).status == Status.DRAFT
@@ -871,3 +977,29 @@ def test_reporter_schedule_shows_only_their_own(client, reporter):
         as_user(client, reporter).get(reverse("admin:articles_article_schedule"))
     )
     assert "내 예약 기사" in text and "남의 예약 기사" not in text
+
+
+def test_a_bulk_step_sends_each_change_marked_as_one_batch(
+    client, editor, django_capture_on_commit_callbacks
+):
+    articles = [make_article(status=Status.IN_REVIEW) for _ in range(2)]
+    sent = []
+
+    def changed(sender, **kwargs):
+        sent.append(kwargs)
+
+    workflow.article_changed.connect(changed)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            as_user(client, editor).post(
+                CHANGELIST,
+                {
+                    "action": "publish_selected",
+                    "_selected_action": [a.pk for a in articles],
+                },
+            )
+    finally:
+        workflow.article_changed.disconnect(changed)
+    assert sorted(c["article"].pk for c in sent) == sorted(a.pk for a in articles)
+    assert len({c["batch"].id for c in sent}) == 1
+    assert sent[0]["batch"].name == "admin:publish"

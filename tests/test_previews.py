@@ -190,7 +190,7 @@ def test_reporter_cannot_make_a_share_link(reporter, draft):
 
 
 def test_share_link_lifetime_is_bounded(editor, draft):
-    with pytest.raises(ValueError):
+    with pytest.raises(workflow.ActionRefused, match="1시간에서 336시간"):
         previews.create_share_link(draft, by=editor, hours=24 * 15)
     link = previews.create_share_link(draft, by=editor, hours=1, now=timezone.now())
     assert link.expires_at - link.created_at == timedelta(hours=1)

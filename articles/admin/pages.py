@@ -3,6 +3,8 @@
 Steps, preview, revisions, corrections, share links and the schedule. Every view
 finds the article through the admin's queryset and checks the same object rights
 as the change form, so nothing here reaches an article its user may not see.
+What each person may do is the workflow action's `check`; doing it is its `run`,
+which also writes the audit entry (no admin LogEntry is kept beside it).
 """
 
 from datetime import datetime, time, timedelta
@@ -22,6 +24,12 @@ from ..models import Article, ArticleRevision
 from ..preview_views import render_preview
 
 Status = Article.Status
+
+
+def allowed_or_denied(refusal) -> None:
+    """A refusal because of who asks is a 403; others the page reports."""
+    if refusal is not None and refusal.permission:
+        raise PermissionDenied(refusal)
 
 
 class ArticlePagesMixin:
@@ -128,8 +136,7 @@ class ArticlePagesMixin:
             "correction_url": reverse(
                 "admin:articles_article_correction_add", args=[pk]
             )
-            if user.has_perm(workflow.ADD_CORRECTION)
-            and article.status == Status.PUBLISHED
+            if workflow.AddCorrection(user).check(article) is None
             else "",
             "public_url": article.get_absolute_url() if article.is_live else "",
         }
@@ -146,31 +153,29 @@ class ArticlePagesMixin:
 
     def transition_view(self, request, object_id, step):
         article = self._article(request, object_id)
-        transition = workflow.TRANSITIONS.get(step)
-        if transition is None:
+        if step not in workflow.STEPS:
             raise Http404("알 수 없는 단계입니다.")
-        if not workflow.may(request.user, transition, article):
-            raise PermissionDenied
-        if article.status not in transition.sources:
-            messages.error(
-                request,
-                f"‘{article.get_status_display()}’ 상태인 기사는 "
-                f"‘{transition.label}’할 수 없습니다.",
-            )
+        action = workflow.STEPS[step](request.user)
+        transition = action.transition
+        refusal = action.check(article)
+        allowed_or_denied(refusal)
+        if refusal is not None:
+            messages.error(request, refusal)
             return redirect(self._change_url(article))
         form_class = STEP_FORMS.get(step, CommentForm)
         kwargs = {"article": article} if step == "publish" else {}
         if request.method == "POST":
             form = form_class(request.POST, **kwargs)
             if form.is_valid():
+                refusal = action.check(article, **form.cleaned_data)
+                if refusal is not None:
+                    form.add_error(None, refusal)
+            if form.is_valid():
                 try:
-                    workflow.perform(
-                        article, step, by=request.user, **form.cleaned_data
-                    )
-                except workflow.TransitionError as error:
+                    action.run(article, **form.cleaned_data)
+                except workflow.ActionRefused as error:
                     messages.error(request, str(error))
                 else:
-                    self.log_change(request, article, transition.label)
                     messages.success(
                         request, f"‘{article.title}’: {transition.label} 처리했습니다."
                     )
@@ -201,7 +206,7 @@ class ArticlePagesMixin:
             article,
             title=f"판 기록: {article.title}",
             revision_list=article.revisions.all(),
-            can_restore=workflow.can_edit(request.user, article),
+            can_restore=workflow.RestoreRevision(request.user).check(article) is None,
         )
 
     def revision_compare_view(self, request, object_id):
@@ -229,11 +234,10 @@ class ArticlePagesMixin:
         revision = article.revisions.filter(pk=revision_id).first()
         if revision is None:
             raise Http404("이 기사의 판이 아닙니다.")
-        if not workflow.can_edit(request.user, article):
-            raise PermissionDenied
+        action = workflow.RestoreRevision(request.user)
+        allowed_or_denied(action.check(article, revision=revision))
         if request.method == "POST":
-            workflow.restore_revision(article, revision, by=request.user)
-            self.log_change(request, article, f"{revision.version}판 복원")
+            action.run(article, revision=revision)
             messages.success(
                 request,
                 f"{revision.version}판을 복원했습니다. 복원도 새 판으로 남습니다.",
@@ -252,23 +256,22 @@ class ArticlePagesMixin:
 
     def correction_view(self, request, object_id):
         article = self._article(request, object_id)
-        if not request.user.has_perm(workflow.ADD_CORRECTION):
-            raise PermissionDenied
-        if article.status != Status.PUBLISHED:
-            messages.error(request, "게재된 기사에만 정정·반론을 붙일 수 있습니다.")
+        action = workflow.AddCorrection(request.user)
+        refusal = action.check(article)
+        allowed_or_denied(refusal)
+        if refusal is not None:
+            messages.error(request, refusal)
             return redirect(self._change_url(article))
         form = CorrectionForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
+            if (refusal := action.check(article, **form.cleaned_data)) is not None:
+                form.add_error(None, refusal)
+        if request.method == "POST" and form.is_valid():
             try:
-                correction = workflow.add_correction(
-                    article, by=request.user, **form.cleaned_data
-                )
-            except workflow.TransitionError as error:
+                correction = action.run(article, **form.cleaned_data)
+            except workflow.ActionRefused as error:
                 messages.error(request, str(error))
             else:
-                self.log_change(
-                    request, article, f"{correction.get_kind_display()} 추가"
-                )
                 messages.success(
                     request, f"{correction.get_kind_display()}을(를) 붙였습니다."
                 )
@@ -285,19 +288,17 @@ class ArticlePagesMixin:
         article = self._article(request, object_id)
         if not previews.can_share(request.user, article):
             raise PermissionDenied
+        action = workflow.CreateShareLink(request.user)
         form = ShareLinkForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
+            if (refusal := action.check(article, **form.cleaned_data)) is not None:
+                form.add_error("hours" if refusal.code == "hours" else None, refusal)
+        if request.method == "POST" and form.is_valid():
             try:
-                previews.create_share_link(
-                    article,
-                    by=request.user,
-                    hours=form.cleaned_data["hours"],
-                    note=form.cleaned_data["note"],
-                )
-            except workflow.TransitionError as error:
+                action.run(article, **form.cleaned_data)
+            except workflow.ActionRefused as error:
                 messages.error(request, str(error))
             else:
-                self.log_change(request, article, "공유 링크 생성")
                 messages.success(
                     request, "공유 링크를 만들었습니다. 아래 목록에서 복사하세요."
                 )
@@ -323,6 +324,7 @@ class ArticlePagesMixin:
             title=f"공유 링크: {article.title}",
             form=form,
             links=links,
+            refusal=action.check(article),
         )
 
     def share_link_revoke_view(self, request, object_id, link_id):
@@ -332,8 +334,9 @@ class ArticlePagesMixin:
         link = article.share_links.filter(pk=link_id).first()
         if link is None:
             raise Http404("이 기사의 공유 링크가 아닙니다.")
-        previews.revoke_share_link(link, by=request.user)
-        self.log_change(request, article, "공유 링크 회수")
+        action = workflow.RevokeShareLink(request.user)
+        allowed_or_denied(action.check(article, link=link))
+        action.run(article, link=link)
         messages.success(request, "공유 링크를 회수했습니다. 이제 410으로 답합니다.")
         return redirect("admin:articles_article_share_links", article.pk)
 

@@ -1,9 +1,15 @@
 """Create or update articles from checked documents, all in one transaction.
 
 Saves and status changes go through the publishing workflow, acting as the
-system: each import leaves a revision, and a published document is published
-with a transition like any other, without undoing an editor's unpublish or
-takedown.
+importer (workflow.IMPORTER): each import leaves a revision and an audit entry,
+and a published document is published with a transition like any other. The
+whole run is one workflow batch.
+
+An import never undoes an editorial decision or overwrites an edit: a document
+whose article someone changed through the workflow since it was last imported
+(saved, unpublished, reopened, taken down, ...) is skipped and listed with the
+reason; `overwrite_edits=True` (`import_posts --overwrite-edits`) imports it
+anyway, though even then a takedown or an unpublish is never undone.
 """
 
 import datetime as dt
@@ -15,8 +21,10 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
+from search import indexing
+
 from .. import workflow
-from ..models import Article, Author, Byline
+from ..models import Article, Author
 from ..text import unicode_slug
 from . import assets
 from .documents import (
@@ -33,6 +41,8 @@ from .documents import (
 class ImportResult:
     created: list[Article] = field(default_factory=list)
     updated: list[Article] = field(default_factory=list)
+    # (document, article, why it was left as it is)
+    skipped: list[tuple[Document, Article, str]] = field(default_factory=list)
     # One entry per document that imported with something left out, and why.
     warnings: list[tuple[Path, str]] = field(default_factory=list)
 
@@ -41,19 +51,24 @@ def import_document(
     document: Document,
     *,
     now: dt.datetime,
+    overwrite_edits: bool = False,
     warnings: list[str] | None = None,
     copied: list[str] | None = None,
-) -> tuple[Article, bool]:
-    """Create or update the article for `document`; True when it was created.
+) -> tuple[Article, bool, str]:
+    """Create or update the article for `document`: (article, created, reason).
 
-    Problems that leave something out (an image that cannot be used) are
-    appended to `warnings`, after the document's own; the names of image files
-    copied into storage to `copied`.
+    `reason` is why it was skipped, or "" when it was written. Problems that
+    leave something out (an image that cannot be used) are appended to
+    `warnings`, after the document's own; the names of image files copied into
+    storage to `copied`.
     """
     warnings = [] if warnings is None else warnings
     warnings.extend(document.warnings)
     article = Article.objects.filter(document_key=document.key).first()
     created = article is None
+    if not created and not overwrite_edits:
+        if reason := workflow.edited_since_import(article):
+            return article, False, reason
     if created:
         article = Article(document_key=document.key)
         article.slug = workflow.unique_slug(document.slug or document.title)
@@ -70,17 +85,20 @@ def import_document(
         article.front_matter[ORIGINAL_KEY] = original
     if article.publish_at is None:
         article.publish_at = document.publish_at or now
-    workflow.save_article(article, by=workflow.SYSTEM, snapshot=False)
+    try:
+        workflow.SaveArticle(workflow.IMPORTER).run(
+            article,
+            expected_version=None if created else article.version,
+            categories=list(document.categories),
+            bylines=_authors(document.authors),
+            note="가져오기",
+        )
+        workflow.apply_imported_status(article, published=document.published)
+    except workflow.ActionRefused as exc:
+        raise ImportRefused([DocumentError(document.path, str(exc))]) from None
     if copied and article.image and article.image.name in copied:
         copied.extend(item["name"] for item in article.renditions.get("items", []))
-    article.categories.set(list(document.categories))
-    _set_bylines(article, document.authors)
-    workflow.record_revision(article, by=workflow.SYSTEM, note="가져오기")
-    try:
-        workflow.apply_imported_status(article, published=document.published)
-    except workflow.TransitionError as exc:
-        raise ImportRefused([DocumentError(document.path, str(exc))]) from None
-    return article, created
+    return article, created, ""
 
 
 def _set_image(article, document, previous, warnings, copied) -> dict:
@@ -131,19 +149,15 @@ def _set_image(article, document, previous, warnings, copied) -> dict:
     return original
 
 
-def _set_bylines(article: Article, names: Sequence[str]) -> None:
+def _authors(names: Sequence[str]) -> list[int]:
     authors = []
     for name in names:
         slug = unicode_slug(name, max_length=100)
         author = Author.objects.filter(slug=slug).first()
         author = author or Author.objects.create(name=name, slug=slug)
-        if author not in authors:  # "이 영희" and "이-영희" share a slug
-            authors.append(author)
-    article.bylines.exclude(author__in=authors).delete()
-    for position, author in enumerate(authors):
-        Byline.objects.update_or_create(
-            article=article, author=author, defaults={"position": position}
-        )
+        if author.pk not in authors:  # "이 영희" and "이-영희" share a slug
+            authors.append(author.pk)
+    return authors
 
 
 def import_documents(
@@ -151,6 +165,7 @@ def import_documents(
     *,
     now: dt.datetime | None = None,
     progress: Callable[[int, int, Article, bool], None] | None = None,
+    overwrite_edits: bool = False,
 ) -> ImportResult:
     """Import checked documents in one transaction; undated ones get `now`.
 
@@ -159,7 +174,13 @@ def import_documents(
     """
     copied: list[str] = []
     try:
-        return _import_all(documents, now=now, progress=progress, copied=copied)
+        return _import_all(
+            documents,
+            now=now,
+            progress=progress,
+            overwrite_edits=overwrite_edits,
+            copied=copied,
+        )
     except BaseException:
         for name in copied:
             default_storage.delete(name)
@@ -167,19 +188,29 @@ def import_documents(
 
 
 @transaction.atomic
-def _import_all(documents, *, now, progress, copied) -> ImportResult:
+def _import_all(documents, *, now, progress, overwrite_edits, copied) -> ImportResult:
     now = now or timezone.now()
     result = ImportResult()
-    for done, document in enumerate(documents, start=1):
-        warnings: list[str] = []
-        article, created = import_document(
-            document, now=now, warnings=warnings, copied=copied
-        )
-        (result.created if created else result.updated).append(article)
-        if warnings:
-            result.warnings.append((document.path, "; ".join(warnings)))
-        if progress:
-            progress(done, len(documents), article, created)
+    # Each article's search entry is built once, at the end, in batches: not
+    # once for the save and again for its categories.
+    with workflow.batch("import"), indexing.deferred():
+        for done, document in enumerate(documents, start=1):
+            warnings: list[str] = []
+            article, created, reason = import_document(
+                document,
+                now=now,
+                overwrite_edits=overwrite_edits,
+                warnings=warnings,
+                copied=copied,
+            )
+            if reason:
+                result.skipped.append((document, article, reason))
+                continue
+            (result.created if created else result.updated).append(article)
+            if warnings:
+                result.warnings.append((document.path, "; ".join(warnings)))
+            if progress:
+                progress(done, len(documents), article, created)
     return result
 
 

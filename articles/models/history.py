@@ -58,13 +58,32 @@ class ArticleRevision(AppendOnlyModel):
 
 
 class ArticleTransition(AppendOnlyModel):
-    """One step of the publishing workflow: who moved the article, when, from, to."""
+    """The audit log: one entry per workflow action (a step, a save, a pin, a
+    share link...), who took it, when, and the status before and after."""
 
     article = models.ForeignKey(
         Article,
         verbose_name=_("기사"),
         on_delete=models.CASCADE,
         related_name="transitions",
+    )
+
+    class Action(models.TextChoices):
+        # The steps (submit, publish, ...) are named by the state machine's table
+        # and shown as "from → to"; these change no status.
+        CREATE = "create", _("작성")
+        SAVE = "save", _("저장")
+        RESTORE = "restore", _("복원")
+        ADD_CORRECTION = "add_correction", _("정정·반론 추가")
+        PIN = "pin", _("첫 화면 톱 고정")
+        SHARE_LINK_CREATE = "share_link_create", _("공유 링크 생성")
+        SHARE_LINK_REVOKE = "share_link_revoke", _("공유 링크 회수")
+
+    action = models.CharField(
+        _("작업"),
+        max_length=40,
+        blank=True,
+        help_text=_("어느 작업의 기록인지: submit, publish, save, pin, ..."),
     )
     from_status = models.CharField(
         _("이전 상태"), max_length=20, choices=Article.Status
@@ -92,10 +111,12 @@ class ArticleTransition(AppendOnlyModel):
 
     @property
     def step_label(self) -> str:
-        """The step as editors read it: "초안 → 검토 중", or a schedule change."""
-        if self.from_status == self.to_status:
-            return str(_("일정 변경"))
-        return f"{self.get_from_status_display()} → {self.get_to_status_display()}"
+        """What the entry records, as the history table shows it."""
+        if self.from_status != self.to_status:
+            return f"{self.get_from_status_display()} → {self.get_to_status_display()}"
+        if self.action in self.Action.values:
+            return self.Action(self.action).label
+        return str(_("일정 변경"))
 
 
 class Correction(AppendOnlyModel):

@@ -1,41 +1,58 @@
-"""Saving an editor's changes, restoring revisions, corrections and deletion."""
+"""Saving an editor's changes, restoring revisions, corrections, pinning, deletion.
+
+Saving is one action whatever it carries: fields, categories, bylines, image.
+`expected_version` is the version the editor started from and cannot be left
+out: a save over a version they never saw is refused (StaleVersion), and so is a
+save that does not say which version it started from.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from .. import images, revisions
 from ..models import (
     Article,
     ArticleRevision,
-    ArticleTransition,
     Author,
     Byline,
     Correction,
     SlugRedirect,
 )
-from ..text import unicode_slug
-from .records import actor, locked, record_revision, shown_time
+from ..text import nfc, unicode_slug
+from .actions import Action, stored
+from .records import record_revision, shown_time
 from .rules import (
     ADD,
     ADD_CORRECTION,
     EDIT_ANY,
+    IMPORTER,
     PROTECTED_FIELDS,
     PUBLISH,
     WORKFLOW_FIELDS,
-    StaleVersion,
+    Refusal,
     Status,
-    TransitionError,
     can_delete,
     can_edit,
     can_view,
     was_published,
 )
-from .steps import required_text
+from .signals import Touched, notify
+from .steps import clean_text
+
+STALE = (
+    "이 기사를 연 뒤에 {who}님이 먼저 저장했습니다(지금 {current}판, 연 것은 "
+    "{seen}판). 입력한 내용은 아래에 그대로 있습니다."
+)
+NO_VERSION = (
+    "어느 판을 고친 것인지 알 수 없어 저장하지 않았습니다. 기사를 다시 열어 고치세요."
+)
 
 
 def unique_slug(title: str, *, exclude_pk: int | None = None) -> str:
@@ -52,64 +69,139 @@ def unique_slug(title: str, *, exclude_pk: int | None = None) -> str:
     return candidate
 
 
-@transaction.atomic
-def save_article(
-    article: Article,
-    *,
-    by,
-    expected_version: int | None = None,
-    snapshot: bool = True,
-    note: str = "",
-) -> Article:
-    """Save an editor's changes and keep a revision.
+def last_saved_by(article: Article) -> str:
+    latest = ArticleRevision.objects.filter(article_id=article.pk).order_by("-pk")
+    entry = latest.values_list("created_by_name", flat=True).first()
+    return entry or "다른 사람"
 
-    `expected_version` is the version the editor started from: if someone saved
-    since, StaleVersion is raised and nothing is written. Pass `snapshot=False`
-    when categories or bylines are saved afterwards, then call record_revision.
+
+class SaveArticle(Action):
+    """Save an editor's changes: fields, categories, bylines and image together.
+
+    `run(edited, expected_version=..., categories=..., bylines=...)`: `edited` is
+    the article with the typed values (unsaved); categories are names, bylines
+    author ids in order; None leaves either as stored.
     """
-    if article._state.adding:
-        _prepare_new(article, by=by)
-        note = note or "작성"
-    else:
-        current = locked(article)
-        if not can_edit(by, current):
-            raise PermissionDenied("이 기사를 고칠 권한이 없습니다.")
-        if expected_version is not None and expected_version != current.version:
-            raise StaleVersion(current.version)
-        for name, permission in PROTECTED_FIELDS.items():
-            if getattr(article, name) != getattr(current, name) and not by.has_perm(
-                permission
-            ):
-                raise PermissionDenied(f"‘{name}’ 항목을 바꿀 권한이 없습니다.")
-        for name in WORKFLOW_FIELDS:
-            setattr(article, name, getattr(current, name))
-        if not article.slug:
-            article.slug = unique_slug(article.title, exclude_pk=article.pk)
-        _keep_old_address(article, current)
-        _log_schedule_change(article, current, by=by)
-        article.version = current.version + 1
-        note = note or "저장"
-    article.save()
-    images.generate_renditions(article)  # only when the image changed
-    if snapshot:
-        record_revision(article, by=by, note=note)
-    return article
+
+    name = "save"
+    label = "저장"
+    denied = "이 기사를 고칠 권한이 없습니다."
+
+    def permitted(self, article: Article) -> bool:
+        return can_edit(self.user, article)
+
+    def refusal(self, article, *, edited=None, **inputs) -> str | None:
+        if "expected_version" in inputs:
+            seen = inputs["expected_version"]
+            if seen is None:
+                return Refusal(NO_VERSION, code="stale", current=article.version)
+            if seen != article.version:
+                message = STALE.format(
+                    who=last_saved_by(article), current=article.version, seen=seen
+                )
+                return Refusal(
+                    message, code="stale", current=article.version, seen=seen
+                )
+        if edited is not None:
+            for name, permission in PROTECTED_FIELDS.items():
+                if getattr(edited, name) != getattr(
+                    article, name
+                ) and not self.user.has_perm(permission):
+                    return Refusal(
+                        f"‘{name}’ 항목을 바꿀 권한이 없습니다.", permission=True
+                    )
+        return None
+
+    def refusal_for_new(self, edited: Article) -> Refusal | None:
+        user = self.user
+        if not user.has_perm(ADD):
+            return Refusal("기사를 쓸 권한이 없습니다.", permission=True)
+        if (
+            edited.owner_id is not None
+            and edited.owner_id != getattr(user, "pk", None)
+            and not user.has_perm(EDIT_ANY)
+        ):
+            return Refusal(
+                "다른 사람을 담당자로 정할 권한이 없습니다.", permission=True
+            )
+        if (edited.publish_at or edited.expire_at) and not user.has_perm(PUBLISH):
+            return Refusal("게재 시각을 정할 권한이 없습니다.", permission=True)
+        return None
+
+    def check(self, article: Article, **inputs) -> Refusal | None:
+        if article.pk is None:
+            return self.refusal_for_new(article)
+        return super().check(article, **inputs)
+
+    @transaction.atomic
+    def run(
+        self,
+        edited: Article,
+        *,
+        expected_version: int | None,
+        categories: Sequence[str] | None = None,
+        bylines: Sequence[int] | None = None,
+        note: str = "",
+    ) -> Article:
+        if edited._state.adding:
+            if (refusal := self.refusal_for_new(edited)) is not None:
+                self.raise_for(refusal)
+            before, from_status = None, Status.DRAFT
+            self._prepare_new(edited)
+            comment = ""
+        else:
+            current = stored(edited)
+            refusal = self.check(
+                current, edited=edited, expected_version=expected_version
+            )
+            if refusal is not None:
+                self.raise_for(refusal)
+            before, from_status = Touched.of(current), current.status
+            for name in WORKFLOW_FIELDS:
+                setattr(edited, name, getattr(current, name))
+            if not edited.slug:
+                edited.slug = unique_slug(edited.title, exclude_pk=edited.pk)
+            _keep_old_address(edited, current)
+            comment = _schedule_change(edited, current)
+            edited.version = current.version + 1
+        edited.save()
+        # Rewritten only when they changed: each costs several queries.
+        names = None if categories is None else [nfc(c) for c in categories]
+        if names is not None and (before is None or set(names) != before.categories):
+            edited.categories.set(names)
+        authors = None if bylines is None else list(dict.fromkeys(bylines))
+        if authors is not None and (before is None or tuple(authors) != before.authors):
+            set_bylines(edited, authors)
+        images.generate_renditions(edited)  # only when the image changed
+        action = self.name if before else "create"
+        self.audit(edited, from_status, comment=comment, action=action)
+        note = note or (self.label if before else "작성")
+        record_revision(edited, by=self.user, note=note)
+        after = Touched.of(edited, categories=names, authors=authors)
+        notify(edited, before, after, action)
+        return edited
+
+    def entry(self, article, from_status, *, comment="", **inputs) -> str:
+        return comment
+
+    def _prepare_new(self, article: Article) -> None:
+        if article.owner_id is None and getattr(self.user, "pk", None):
+            article.owner = self.user
+        # A new article always starts as a draft; publishing is a step of its own.
+        article.status = Status.DRAFT
+        article.first_published_at = None
+        article.version = 1
+        article.slug = article.slug or unique_slug(article.title)
 
 
-def _prepare_new(article: Article, *, by) -> None:
-    if not by.has_perm(ADD):
-        raise PermissionDenied("기사를 쓸 권한이 없습니다.")
-    if article.owner_id is None and getattr(by, "pk", None):
-        article.owner = by
-    elif article.owner_id != getattr(by, "pk", None) and not by.has_perm(EDIT_ANY):
-        raise PermissionDenied("다른 사람을 담당자로 정할 권한이 없습니다.")
-    if (article.publish_at or article.expire_at) and not by.has_perm(PUBLISH):
-        raise PermissionDenied("게재 시각을 정할 권한이 없습니다.")
-    # A new article always starts as a draft; publishing is a step of its own.
-    article.status = Status.DRAFT
-    article.first_published_at = None
-    article.version = 1
-    article.slug = article.slug or unique_slug(article.title)
+def set_bylines(article: Article, author_ids: Sequence[int]) -> None:
+    """Make the byline exactly these authors, in this order."""
+    ids = list(dict.fromkeys(author_ids))
+    article.bylines.exclude(author_id__in=ids).delete()
+    for position, author_id in enumerate(ids):
+        Byline.objects.update_or_create(
+            article=article, author_id=author_id, defaults={"position": position}
+        )
 
 
 def _keep_old_address(article: Article, current: Article) -> None:
@@ -123,96 +215,225 @@ def _keep_old_address(article: Article, current: Article) -> None:
         )
 
 
-def _log_schedule_change(article: Article, current: Article, *, by) -> None:
+def _schedule_change(article: Article, current: Article) -> str:
     parts = []
     for name, label in (("publish_at", "게재 시각"), ("expire_at", "게재 종료 시각")):
         before, after = getattr(current, name), getattr(article, name)
         if before != after:
             shown = [shown_time(v) if v else "없음" for v in (before, after)]
             parts.append(f"{label}: {shown[0]} → {shown[1]}")
-    if parts:
-        ArticleTransition.objects.create(
-            article=article,
-            from_status=current.status,
-            to_status=current.status,
-            comment="; ".join(parts),
-            **actor(by),
+    return "; ".join(parts)
+
+
+def save_article(
+    article: Article, *, by, expected_version: int | None = None, note: str = ""
+) -> Article:
+    """Save `article` as read: refused if someone saved it since it was loaded.
+
+    Without `expected_version`, the version the instance was loaded at counts.
+    """
+    if expected_version is None and not article._state.adding:
+        expected_version = article.version
+    return SaveArticle(by).run(article, expected_version=expected_version, note=note)
+
+
+class RestoreRevision(Action):
+    """Bring back a revision's text, images, categories and bylines as a new one.
+
+    Status and times stay as they are: those move only through the steps.
+    """
+
+    name = "restore"
+    label = "복원"
+    denied = "이 기사를 고칠 권한이 없습니다."
+
+    def permitted(self, article):
+        return can_edit(self.user, article)
+
+    def refusal(self, article, *, revision=None, **inputs):
+        if revision is not None and revision.article_id != article.pk:
+            return "다른 기사의 판은 복원할 수 없습니다."
+        return None
+
+    @transaction.atomic
+    def run(self, article: Article, *, revision: ArticleRevision) -> Article:
+        current = stored(article)
+        if (refusal := self.check(current, revision=revision)) is not None:
+            self.raise_for(refusal)
+        data = revision.data
+        slug = current.slug
+        revisions.apply(current, data)
+        # The old slug comes back only for those who may change slugs, and only
+        # while no other article has taken it since.
+        if (
+            not self.user.has_perm(EDIT_ANY)
+            or Article.objects.exclude(pk=current.pk).filter(slug=current.slug).exists()
+        ):
+            current.slug = slug
+        existing = set(
+            Author.objects.filter(
+                pk__in=[b["author"] for b in data.get("bylines", [])]
+            ).values_list("pk", flat=True)
+        )
+        return SaveArticle(self.user).run(
+            current,
+            expected_version=current.version,
+            categories=data.get("categories", []),
+            bylines=[
+                b["author"] for b in data.get("bylines", []) if b["author"] in existing
+            ],
+            note=f"{revision.version}판 복원",
         )
 
 
-@transaction.atomic
 def restore_revision(article: Article, revision: ArticleRevision, *, by) -> Article:
-    """Bring back a revision's text, images, categories and bylines as a new one.
-
-    Status and times stay as they are: those move only through the steps above.
-    """
-    if revision.article_id != article.pk:
-        raise TransitionError("다른 기사의 판은 복원할 수 없습니다.")
-    current = locked(article)
-    if not can_edit(by, current):
-        raise PermissionDenied("이 기사를 고칠 권한이 없습니다.")
-    data = revision.data
-    slug = current.slug
-    revisions.apply(current, data)
-    # The old slug comes back only for those who may change slugs, and only while
-    # no other article has taken it since.
-    if (
-        not by.has_perm(EDIT_ANY)
-        or Article.objects.exclude(pk=current.pk).filter(slug=current.slug).exists()
-    ):
-        current.slug = slug
-    save_article(current, by=by, snapshot=False)
-    current.categories.set(data.get("categories", []))
-    current.bylines.all().delete()
-    existing = set(
-        Author.objects.filter(
-            pk__in=[b["author"] for b in data.get("bylines", [])]
-        ).values_list("pk", flat=True)
-    )
-    position = 0
-    for byline in data.get("bylines", []):
-        if byline["author"] in existing:
-            Byline.objects.create(
-                article=current, author_id=byline["author"], position=position
-            )
-            position += 1
-    record_revision(current, by=by, note=f"{revision.version}판 복원")
-    return current
+    return RestoreRevision(by).run(article, revision=revision)
 
 
-@transaction.atomic
+class AddCorrection(Action):
+    """Add a public correction, update or press remedy under a published article."""
+
+    name = "add_correction"
+    label = "정정·반론 추가"
+    denied = "정정·반론을 붙일 권한이 없습니다."
+    revises = False  # the article's editable content stays as it is
+    bumps_version = False
+
+    def permitted(self, article):
+        return self.user.has_perm(ADD_CORRECTION) and can_view(self.user, article)
+
+    def refusal(self, article, *, kind=None, text=None, **inputs):
+        if article.status != Status.PUBLISHED:
+            return "게재된 기사에만 정정·반론을 붙일 수 있습니다."
+        if text is not None and not clean_text(text):
+            return "정정 내용을 적어 주세요."
+        if kind is not None and kind not in Correction.Kind.values:
+            return "정정 종류를 고르세요."
+        return None
+
+    def prepare(self, *, kind="", text="", now=None):
+        return {"kind": kind or "", "text": clean_text(text) or "", "now": now}
+
+    def apply(self, article, *, kind, text, now):
+        self.correction = Correction.objects.create(
+            article=article,
+            kind=kind,
+            text=text,
+            created_at=now or timezone.now(),
+            created_by=self.user if getattr(self.user, "pk", None) else None,
+        )
+        article.last_public_change_at = self.correction.created_at
+        return ["last_public_change_at"]
+
+    def entry(self, article, from_status, **inputs):
+        return f"{self.correction.get_kind_display()}: {self.correction.text}"
+
+    def run(self, article, **inputs) -> Correction:
+        super().run(article, **inputs)
+        article.last_public_change_at = self.correction.created_at
+        return self.correction
+
+
 def add_correction(
     article: Article, *, by, kind: str, text: str, now: datetime | None = None
 ) -> Correction:
-    """Add a public correction, update or press remedy under a published article."""
-    if not (by.has_perm(ADD_CORRECTION) and can_view(by, article)):
-        raise PermissionDenied("정정·반론을 붙일 권한이 없습니다.")
-    text = required_text(text, "정정 내용을 적어 주세요.")
-    if kind not in Correction.Kind.values:
-        raise TransitionError("정정 종류를 고르세요.")
-    current = locked(article)
-    if current.status != Status.PUBLISHED:
-        raise TransitionError("게재된 기사에만 정정·반론을 붙일 수 있습니다.")
-    correction = Correction.objects.create(
-        article=current,
-        kind=kind,
-        text=text,
-        created_at=now or timezone.now(),
-        created_by=by if getattr(by, "pk", None) else None,
-    )
-    current.last_public_change_at = correction.created_at
-    current.save(update_fields=["last_public_change_at"])
-    article.last_public_change_at = correction.created_at
-    return correction
+    return AddCorrection(by).run(article, kind=kind, text=text, now=now)
+
+
+class Pin(Action):
+    """Put a article at the top of the front page while it is live, or take it off."""
+
+    name = "pin"
+    label = "첫 화면 톱 고정"
+    denied = "첫 화면 톱 고정을 바꿀 권한이 없습니다."
+    revises = False
+
+    def permitted(self, article):
+        return self.user.has_perm(PUBLISH) and can_view(self.user, article)
+
+    def refusal(self, article, *, pinned=None, **inputs):
+        if pinned is not None and article.status == Status.TAKEN_DOWN:
+            return "삭제 조치된 기사는 첫 화면에 고정할 수 없습니다."
+        return None
+
+    def apply(self, article, *, pinned: bool):
+        article.is_pinned = bool(pinned)
+        return ["is_pinned"]
+
+    def entry(self, article, from_status, *, pinned: bool):
+        return "첫 화면 톱에 고정" if pinned else "첫 화면 톱 고정 해제"
+
+
+def pin(article: Article, *, by, pinned: bool = True) -> Article:
+    return Pin(by).run(article, pinned=pinned)
 
 
 @transaction.atomic
 def delete_article(article: Article, *, by) -> None:
     """Delete a never-published article (superusers only)."""
-    current = locked(article)
+    current = stored(article)
     if not can_delete(by, current):
         raise PermissionDenied(
             "게재된 적 있는 기사는 지울 수 없습니다. 삭제 조치를 쓰세요."
         )
     images.discard_renditions(current)
     current.delete()
+
+
+def changed_since(article: Article, version: int) -> tuple[dict, dict, list[str]]:
+    """What others changed after `version`: (that version's snapshot, the stored
+    one, the names of fields that differ). Without a revision of `version`
+    (articles made before revisions were kept) every field counts as changed."""
+    base = (
+        ArticleRevision.objects.filter(article_id=article.pk, version=version)
+        .order_by("-pk")
+        .values_list("data", flat=True)
+        .first()
+    )
+    current = revisions.snapshot(article)
+    if base is None:
+        return {}, current, list(revisions.ORDER)
+    return base, current, [c.name for c in revisions.diff(base, current)]
+
+
+def edited_since_import(article: Article) -> str:
+    """Why an import must leave `article` alone, or "" when it may write it.
+
+    Someone other than the importer acted on it (a save, a step, a restore, a
+    pin...) since its last import, or, never imported, since it was loaded.
+    Corrections and share links change nothing an import writes, so they count
+    for nothing here. Entries older than the audit log's `action` column were
+    written by people or by the command line ("시스템", which the importer then
+    was); a person's revision after the last imported one counts too, for saves
+    made before every save left an audit entry.
+    """
+    importer = Q(created_by=None, created_by_name=IMPORTER.get_username()) | Q(
+        created_by=None, action=""
+    )
+    entries = article.transitions.exclude(
+        action__in=["add_correction", "share_link_create", "share_link_revoke"]
+    )
+    last_import = entries.filter(importer).order_by("-pk").first()
+    later = entries.exclude(importer)
+    if last_import is not None:
+        later = later.filter(pk__gt=last_import.pk)
+    if (entry := later.order_by("-pk").first()) is not None:
+        return _edited(entry.created_by_name, entry.created_at, entry.step_label)
+    revisions_ = article.revisions.all()
+    last_revision = (
+        revisions_.filter(created_by=None, note="가져오기")
+        .order_by("-pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    person = revisions_.filter(created_by__isnull=False, pk__gt=last_revision or 0)
+    if (revision := person.order_by("-pk").first()) is not None:
+        return _edited(revision.created_by_name, revision.created_at, revision.note)
+    return ""
+
+
+def _edited(who: str, when, what: str) -> str:
+    return (
+        f"마지막 가져오기 뒤에 {who}님이 {shown_time(when)}에 ‘{what}’ "
+        "처리했습니다. 편집자의 결정과 고친 내용을 지키려고 건너뜁니다."
+    )

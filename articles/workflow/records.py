@@ -1,4 +1,7 @@
-"""What every workflow write shares: the row lock, the actor, the revision."""
+"""What every workflow write shares: the actor, the revision, shown times.
+
+record_revision is the workflow's own: callers outside it never write one.
+"""
 
 from __future__ import annotations
 
@@ -16,11 +19,6 @@ def actor(by) -> dict:
         "created_by": by if getattr(by, "pk", None) else None,
         "created_by_name": by.get_username(),
     }
-
-
-def locked(article: Article) -> Article:
-    """Re-read the row under a lock, so a decision rests on the stored state."""
-    return Article.objects.select_for_update().get(pk=article.pk)
 
 
 def shown_time(value: datetime) -> str:

@@ -8,14 +8,6 @@ from ..models import Article
 
 Status = Article.Status
 
-ALLOWED: dict[str, set[str]] = {
-    Status.DRAFT: {Status.IN_REVIEW, Status.PUBLISHED},  # -> published: Editors only
-    Status.IN_REVIEW: {Status.DRAFT, Status.PUBLISHED},
-    Status.PUBLISHED: {Status.UNPUBLISHED, Status.TAKEN_DOWN},
-    Status.UNPUBLISHED: {Status.DRAFT, Status.PUBLISHED},
-    Status.TAKEN_DOWN: set(),
-}
-
 PUBLISH = "articles.publish_article"
 TAKE_DOWN = "articles.take_down_article"
 EDIT_ANY = "articles.edit_any_article"
@@ -43,20 +35,43 @@ WORKFLOW_FIELDS = (
 )
 
 
-class TransitionError(Exception):
-    """The article cannot take this step in its current state."""
+class Refusal(str):
+    """Why an action may not run: its message, and whether the person or the
+    article's state (or the input) is the reason. A str, so faces show it as is."""
+
+    def __new__(cls, message, *, permission: bool = False, code: str = "", **extra):
+        refusal = super().__new__(cls, message)
+        refusal.permission = permission
+        refusal.code = code
+        refusal.extra = extra
+        return refusal
 
 
-class StaleVersion(Exception):
+class ActionRefused(Exception):
+    """The article cannot take this action in its state, or with this input."""
+
+    def __init__(self, refusal):
+        super().__init__(str(refusal))
+        self.refusal = refusal if isinstance(refusal, Refusal) else Refusal(refusal)
+
+
+# The name callers knew before actions had one.
+TransitionError = ActionRefused
+
+
+class StaleVersion(ActionRefused):
     """Someone saved the article after this edit began."""
 
-    def __init__(self, current: int):
-        super().__init__(f"The article is at version {current} now.")
-        self.current = current
+    def __init__(self, refusal: Refusal):
+        super().__init__(refusal)
+        self.current = refusal.extra.get("current")
 
 
 class _System:
     """The command line (importer, management commands): allowed every step."""
+
+    def __init__(self, name: str = "시스템"):
+        self.name = name
 
     pk = None
     is_active = True
@@ -67,13 +82,16 @@ class _System:
         return True
 
     def get_username(self) -> str:
-        return "시스템"
+        return self.name
 
     def __str__(self) -> str:
-        return "시스템"
+        return self.name
 
 
 SYSTEM = _System()
+# The importer acts as itself, so an import can tell its own entries in the audit
+# log from an editor's (see importing/writing.py).
+IMPORTER = _System("가져오기")
 
 
 @dataclass(frozen=True)
@@ -88,6 +106,8 @@ class Transition:
     needs: str = ""
 
 
+# The one table of the state machine. ALLOWED, the step actions and the admin's
+# buttons are all read from it.
 TRANSITIONS: dict[str, Transition] = {
     t.name: t
     for t in (
@@ -137,6 +157,17 @@ TRANSITIONS: dict[str, Transition] = {
         ),
     )
 }
+
+
+ALLOWED: dict[str, set[str]] = {
+    status: {t.target for t in TRANSITIONS.values() if status in t.sources}
+    for status in Status.values
+}
+
+
+def sources_of(target: str) -> frozenset[str]:
+    """The statuses from which an article may move to `target`."""
+    return frozenset(s for s, targets in ALLOWED.items() if target in targets)
 
 
 # Who may do what ------------------------------------------------------------------
@@ -198,12 +229,3 @@ def may(user, transition: Transition, article: Article) -> bool:
     if transition.permission is None:
         return can_edit(user, article)
     return user.has_perm(transition.permission) and can_view(user, article)
-
-
-def available_transitions(article: Article, user) -> list[Transition]:
-    """The steps `user` may take with `article` as it stands."""
-    return [
-        t
-        for t in TRANSITIONS.values()
-        if article.status in t.sources and may(user, t, article)
-    ]

@@ -1,21 +1,19 @@
-"""The steps an article takes: submit, send back, publish, unpublish, reopen,
-take down. Each checks the person and the stored state, logs and snapshots."""
+"""The six steps of the state machine as actions: submit, send back, publish,
+unpublish, reopen, take down. Each is one row of TRANSITIONS; its sources and
+target are read from there."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 
-from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.utils import timezone
 
-from ..models import Article, ArticleTransition
+from ..models import Article
 from ..text import nfc
-from .records import actor, locked, record_revision, shown_time
+from .actions import Action
+from .records import shown_time
 from .rules import (
-    ALLOWED,
-    SYSTEM,
+    IMPORTER,
     TRANSITIONS,
     Status,
     Transition,
@@ -24,81 +22,178 @@ from .rules import (
 )
 
 
-def _begin(article: Article, name: str, by) -> tuple[Article, Transition]:
-    transition = TRANSITIONS[name]
-    current = locked(article)
-    if not may(by, transition, current):
-        raise PermissionDenied(f"‘{transition.label}’ 권한이 없습니다.")
-    if (
-        current.status not in transition.sources
-        or transition.target not in ALLOWED[current.status]
-    ):
-        raise TransitionError(
-            f"‘{current.get_status_display()}’ 상태인 기사는 "
-            f"‘{transition.label}’할 수 없습니다."
-        )
-    return current, transition
+def clean_text(value: str | None) -> str | None:
+    return None if value is None else nfc(value.strip())
 
 
-def _finish(
-    article: Article,
-    current: Article,
-    transition: Transition,
-    *,
-    by,
-    comment: str = "",
-    fields: tuple[str, ...] = (),
-) -> Article:
-    from_status = current.status
-    if current.first_published_at is None and Status.PUBLISHED in (
-        from_status,
-        transition.target,
-    ):
-        current.first_published_at = current.publish_at or timezone.now()
-    current.status = transition.target
-    current.version += 1
-    current.save(
-        update_fields=[*fields, "status", "version", "first_published_at", "updated_at"]
-    )
-    ArticleTransition.objects.create(
-        article=current,
-        from_status=from_status,
-        to_status=transition.target,
-        comment=comment,
-        **actor(by),
-    )
-    record_revision(current, by=by, note=transition.label)
-    for name in (*fields, "status", "version", "first_published_at", "updated_at"):
-        setattr(article, name, getattr(current, name))
-    return article
+class Step(Action):
+    """A move from one status to another, as TRANSITIONS allows it."""
+
+    transition: Transition
+    # A step's text input that cannot be empty ("comment" or "notice") and why.
+    required: str = ""
+    missing: str = ""
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls.transition = TRANSITIONS[cls.name]
+        cls.label = cls.transition.label
+        cls.denied = f"‘{cls.label}’ 권한이 없습니다."
+
+    def permitted(self, article: Article) -> bool:
+        return may(self.user, self.transition, article)
+
+    def refusal(self, article: Article, **inputs) -> str | None:
+        if article.status not in self.transition.sources:
+            return (
+                f"‘{article.get_status_display()}’ 상태인 기사는 "
+                f"‘{self.label}’할 수 없습니다."
+            )
+        if self.required and inputs.get(self.required) is not None:
+            if not clean_text(inputs[self.required]):
+                return self.missing
+        return None
+
+    def prepare(self, **inputs):
+        for key in ("comment", "notice"):
+            if key in inputs or key == self.required:
+                inputs[key] = clean_text(inputs.get(key)) or ""
+        return inputs
+
+    def apply(self, article: Article, **inputs) -> list[str]:
+        fields = ["status"]
+        if article.first_published_at is None and Status.PUBLISHED in (
+            article.status,
+            self.transition.target,
+        ):
+            article.first_published_at = article.publish_at or timezone.now()
+            fields.append("first_published_at")
+        article.status = self.transition.target
+        return fields
+
+    def entry(self, article, from_status, **inputs) -> str:
+        return inputs.get("comment", "")
 
 
-def required_text(value: str, message: str) -> str:
-    value = nfc((value or "").strip())
-    if not value:
-        raise TransitionError(message)
-    return value
-
-
-@transaction.atomic
-def submit(article: Article, *, by, comment: str = "") -> Article:
+class Submit(Step):
     """Send a draft to the editors for review."""
-    current, transition = _begin(article, "submit", by)
-    return _finish(article, current, transition, by=by, comment=nfc(comment.strip()))
+
+    name = "submit"
 
 
-@transaction.atomic
-def send_back(article: Article, *, by, comment: str) -> Article:
+class SendBack(Step):
     """Return a submission to its draft state, saying why."""
-    comment = required_text(comment, "반려 사유를 적어 주세요.")
-    current, transition = _begin(article, "send_back", by)
-    return _finish(article, current, transition, by=by, comment=comment)
+
+    name = "send_back"
+    required = "comment"
+    missing = "반려 사유를 적어 주세요."
 
 
 _KEEP = object()
 
 
-@transaction.atomic
+class Publish(Step):
+    """Publish now, or schedule for `at` when it lies in the future."""
+
+    name = "publish"
+
+    def _times(self, article, at, expire_at, now):
+        publish_at = at or article.publish_at or now
+        expire = article.expire_at if expire_at is _KEEP else expire_at
+        return publish_at, expire
+
+    def refusal(
+        self, article, *, at=None, expire_at=_KEEP, now=None, **inputs
+    ) -> str | None:
+        if reason := super().refusal(article, **inputs):
+            return reason
+        now = now or timezone.now()
+        publish_at, expire = self._times(article, at, expire_at, now)
+        if expire is not None:
+            if expire <= publish_at:
+                return "게재 종료 시각은 게재 시각보다 뒤여야 합니다."
+            if expire <= now:
+                return (
+                    "게재 종료 시각이 이미 지났습니다. 종료 시각을 바꾸거나 비운 뒤 "
+                    "게재하세요."
+                )
+        return None
+
+    def prepare(self, **inputs):
+        inputs = super().prepare(**inputs)
+        inputs["now"] = inputs.get("now") or timezone.now()
+        return inputs
+
+    def apply(self, article, *, at=None, expire_at=_KEEP, now=None, **inputs):
+        article.publish_at, article.expire_at = self._times(article, at, expire_at, now)
+        return [*super().apply(article), "publish_at", "expire_at"]
+
+    def entry(self, article, from_status, *, now=None, **inputs) -> str:
+        comment = inputs.get("comment", "")
+        if article.publish_at > now:
+            scheduled = f"예약 게재: {shown_time(article.publish_at)}"
+            return f"{scheduled} — {comment}" if comment else scheduled
+        return comment
+
+
+class Unpublish(Step):
+    """Withdraw a published article from the site; it is kept, not deleted."""
+
+    name = "unpublish"
+
+
+class Reopen(Step):
+    """Bring a withdrawn article back to a draft, to rework it."""
+
+    name = "reopen"
+
+
+class TakeDown(Step):
+    """Take a published article down: its address then answers 410 with `notice`."""
+
+    name = "take_down"
+    required = "notice"
+    missing = "독자에게 보일 삭제 조치 안내문을 적어 주세요."
+
+    def apply(self, article, *, notice="", now=None, **inputs):
+        article.takedown_notice = notice
+        article.taken_down_at = now or timezone.now()
+        return [*super().apply(article), "takedown_notice", "taken_down_at"]
+
+    def entry(self, article, from_status, *, notice="", **inputs) -> str:
+        return notice
+
+
+STEPS: dict[str, type[Step]] = {
+    step.name: step for step in (Submit, SendBack, Publish, Unpublish, Reopen, TakeDown)
+}
+assert set(STEPS) == set(TRANSITIONS), "every row of TRANSITIONS has its action"
+
+
+def available_transitions(article: Article, user) -> list[Transition]:
+    """The steps `user` may take with `article` as it stands."""
+    return [
+        TRANSITIONS[name]
+        for name, step in STEPS.items()
+        if step(user).check(article) is None
+    ]
+
+
+def perform(article: Article, name: str, *, by, **inputs) -> Article:
+    """Take the step called `name` (a key of TRANSITIONS)."""
+    if name not in STEPS:
+        raise TransitionError(f"알 수 없는 단계입니다: {name}")
+    return STEPS[name](by).run(article, **inputs)
+
+
+def submit(article: Article, *, by, comment: str = "") -> Article:
+    return Submit(by).run(article, comment=comment)
+
+
+def send_back(article: Article, *, by, comment: str) -> Article:
+    return SendBack(by).run(article, comment=comment)
+
+
 def publish(
     article: Article,
     *,
@@ -106,85 +201,28 @@ def publish(
     at: datetime | None = None,
     expire_at: datetime | None | object = _KEEP,
     now: datetime | None = None,
+    comment: str = "",
 ) -> Article:
-    """Publish now, or schedule for `at` when it lies in the future."""
-    now = now or timezone.now()
-    current, transition = _begin(article, "publish", by)
-    current.publish_at = at or current.publish_at or now
-    if expire_at is not _KEEP:
-        current.expire_at = expire_at
-    if current.expire_at is not None:
-        if current.expire_at <= current.publish_at:
-            raise TransitionError("게재 종료 시각은 게재 시각보다 뒤여야 합니다.")
-        if current.expire_at <= now:
-            raise TransitionError(
-                "게재 종료 시각이 이미 지났습니다. 종료 시각을 바꾸거나 비운 뒤 "
-                "게재하세요."
-            )
-    comment = ""
-    if current.publish_at > now:
-        comment = f"예약 게재: {shown_time(current.publish_at)}"
-    return _finish(
-        article,
-        current,
-        transition,
-        by=by,
-        comment=comment,
-        fields=("publish_at", "expire_at"),
+    return Publish(by).run(
+        article, at=at, expire_at=expire_at, now=now, comment=comment
     )
 
 
-@transaction.atomic
 def unpublish(article: Article, *, by, comment: str = "") -> Article:
-    """Withdraw a published article from the site; it is kept, not deleted."""
-    current, transition = _begin(article, "unpublish", by)
-    return _finish(article, current, transition, by=by, comment=nfc(comment.strip()))
+    return Unpublish(by).run(article, comment=comment)
 
 
-@transaction.atomic
 def reopen(article: Article, *, by, comment: str = "") -> Article:
-    """Bring a withdrawn article back to a draft, to rework it."""
-    current, transition = _begin(article, "reopen", by)
-    return _finish(article, current, transition, by=by, comment=nfc(comment.strip()))
+    return Reopen(by).run(article, comment=comment)
 
 
-@transaction.atomic
 def take_down(
     article: Article, *, by, notice: str, now: datetime | None = None
 ) -> Article:
-    """Take a published article down: its address then answers 410 with `notice`."""
-    notice = required_text(notice, "독자에게 보일 삭제 조치 안내문을 적어 주세요.")
-    current, transition = _begin(article, "take_down", by)
-    current.takedown_notice = notice
-    current.taken_down_at = now or timezone.now()
-    return _finish(
-        article,
-        current,
-        transition,
-        by=by,
-        comment=notice,
-        fields=("takedown_notice", "taken_down_at"),
-    )
+    return TakeDown(by).run(article, notice=notice, now=now)
 
 
-STEPS: dict[str, Callable[..., Article]] = {
-    "submit": submit,
-    "send_back": send_back,
-    "publish": publish,
-    "unpublish": unpublish,
-    "reopen": reopen,
-    "take_down": take_down,
-}
-
-
-def perform(article: Article, name: str, *, by, **inputs) -> Article:
-    """Take the step called `name` (a key of TRANSITIONS)."""
-    if name not in STEPS:
-        raise TransitionError(f"알 수 없는 단계입니다: {name}")
-    return STEPS[name](article, by=by, **inputs)
-
-
-def apply_imported_status(article: Article, *, published: bool, by=SYSTEM) -> Article:
+def apply_imported_status(article: Article, *, published: bool, by=IMPORTER):
     """Follow an imported document's `published` flag without undoing editors.
 
     A draft or submission whose document says published is published (at its

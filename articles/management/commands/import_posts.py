@@ -15,11 +15,20 @@ class Command(BaseCommand):
         "body) from files or folders. All or nothing: one bad document refuses "
         "the run. Images given as site paths (/assets/...) or relative paths are "
         "copied from --assets or pointed at --site-url; what neither can place is "
-        "listed as a warning at the end."
+        "listed as a warning at the end. A document whose article an editor "
+        "changed since the last import is skipped and listed, unless "
+        "--overwrite-edits is given."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("paths", nargs="+", type=Path, help="files or folders")
+        parser.add_argument(
+            "--overwrite-edits",
+            action="store_true",
+            help="Import documents whose articles were edited (saved, unpublished, "
+            "reopened, ...) since their last import, over those edits. A takedown "
+            "or an unpublish is still never undone.",
+        )
         parser.add_argument(
             "--assets",
             type=Path,
@@ -35,7 +44,9 @@ class Command(BaseCommand):
             "become absolute URLs on it",
         )
 
-    def handle(self, *args, paths, verbosity, assets, site_url, **options):
+    def handle(
+        self, *args, paths, verbosity, assets, site_url, overwrite_edits, **options
+    ):
         if assets is not None and not assets.is_dir():
             raise CommandError(f"--assets {assets}: no such folder.")
         if site_url:
@@ -55,7 +66,9 @@ class Command(BaseCommand):
 
         site = OldSite(assets=assets, url=site_url)
         try:
-            result = import_paths(paths, site=site, progress=progress)
+            result = import_paths(
+                paths, site=site, progress=progress, overwrite_edits=overwrite_edits
+            )
         except ImportRefused as refused:
             raise CommandError(str(refused)) from None
         if verbosity >= 1:
@@ -63,7 +76,15 @@ class Command(BaseCommand):
                 self.style.SUCCESS(
                     f"Imported {len(result.created) + len(result.updated)} documents: "
                     f"{len(result.created)} created, {len(result.updated)} updated."
+                    + (f" {len(result.skipped)} skipped." if result.skipped else "")
                 )
+            )
+        for document, _article, reason in result.skipped:
+            self.stdout.write(self.style.WARNING(f"skipped {document.path}: {reason}"))
+        if result.skipped and verbosity >= 1:
+            self.stdout.write(
+                "Skipped documents keep the editors' version; "
+                "--overwrite-edits imports them over it."
             )
         if result.warnings:
             # On stderr even at -v 0: something the migrator has to look at.

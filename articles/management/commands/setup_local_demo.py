@@ -74,9 +74,9 @@ class Command(BaseCommand):
             body_format="markdown",
             owner=reporter,
         )
-        workflow.save_article(article, by=reporter, snapshot=False)
-        article.categories.add("News")
-        workflow.record_revision(article, by=reporter, note="작성")
+        workflow.SaveArticle(reporter).run(
+            article, expected_version=None, categories=["News"]
+        )
         self.stdout.write("기자 계정의 데모 초안을 만들었습니다.")
 
     def _print_instructions(self):

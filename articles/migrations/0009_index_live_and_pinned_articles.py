@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('articles', '0006_byline_labels'),
+        ('articles', '0008_article_status_is_known'),
     ]
 
     operations = [
