@@ -38,6 +38,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import DatabaseError
 from django.db.models import Model, QuerySet
 from django.http import HttpResponse
 from django.urls import Resolver404, resolve
@@ -282,7 +283,12 @@ class PageCacheMiddleware:
             response.render()
         keys = url_keys(*page) | request._page_keys
         now = timezone.now()
-        seconds = lifetime(now)
+        try:
+            seconds = lifetime(now)
+        except DatabaseError:
+            # A page that needed no database (robots.txt) is still served while
+            # the database is down, but not kept: its lifetime is unknown.
+            seconds = 0
         response[KEY_HEADER] = " ".join(sorted(keys))
         response["Cache-Control"] = cache_control(seconds)
         if not response.has_header("ETag"):

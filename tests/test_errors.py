@@ -27,7 +27,13 @@ FETCH = """
 import json, sys
 import django
 django.setup()
+from django.conf import settings
 from django.test import Client
+# Pages render without a collectstatic run, as in the suite (conftest.py).
+settings.STORAGES = {
+    **settings.STORAGES,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 client = Client(raise_request_exception=False)
 answers = {}
 for url in sys.argv[1:]:
