@@ -2,24 +2,27 @@
 
 Laptop, CI and production differ only in environment variables; every one is listed
 in README.md and .env.example. Defaults are safe: DEBUG is off unless asked for, and
-outside DEBUG a secret key must be given.
+outside DEBUG a secret key must be given. This module reads the process environment
+only, never a file: the local checkout's `.env` is loaded by manage.py alone.
 """
 
 import os
 from pathlib import Path
 
 import dj_database_url
-from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
+
+from newsroom.startup import EnvironmentVariableError
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
-def env(name: str, default: str | None = None) -> str:
+def env(name: str, default: str | None = None, how: str = "") -> str:
     """Return an environment variable, or stop startup naming the missing one."""
     value = os.environ.get(name, default)
     if value is None:
-        raise ImproperlyConfigured(f"Set the {name} environment variable.")
+        how = how or f"export {name}=... (see README, Environment variables)"
+        raise EnvironmentVariableError(f"{name} is not set. Set it with: {how}")
     return value
 
 
@@ -31,9 +34,27 @@ def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in env(name, default).split(",") if item.strip()]
 
 
+def env_int(name: str, default: int, minimum: int = 0) -> int:
+    """A whole number; anything else stops startup naming the variable and value."""
+    value = env(name, str(default)).strip()
+    try:
+        number = int(value)
+    except ValueError:
+        number = None
+    if number is None or number < minimum:
+        raise EnvironmentVariableError(
+            f"{name} must be a whole number of at least {minimum}, not {value!r}."
+        )
+    return number
+
+
 DEBUG = env_flag("DJANGO_DEBUG", False)
 SECRET_KEY = env(
-    "DJANGO_SECRET_KEY", "insecure-local-development-key" if DEBUG else None
+    "DJANGO_SECRET_KEY",
+    "insecure-local-development-key" if DEBUG else None,
+    how="export DJANGO_SECRET_KEY=\"$(python3 -c 'import secrets; "
+    "print(secrets.token_urlsafe(50))')\" (production), or run `make run` once "
+    "in this checkout for local mode",
 )
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")
@@ -56,8 +77,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before sessions: a cached page for an anonymous reader skips everything below.
+    "articles.pagecache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -89,7 +111,7 @@ TEMPLATES = [
 DATABASES = {
     "default": dj_database_url.parse(
         env("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
-        conn_max_age=int(env("NEWSROOM_DB_CONN_MAX_AGE", "60")),
+        conn_max_age=env_int("NEWSROOM_DB_CONN_MAX_AGE", 60),
         conn_health_checks=True,
     )
 }
@@ -110,6 +132,9 @@ if REDIS_URL := env("REDIS_URL", ""):
             "KEY_PREFIX": env("NEWSROOM_CACHE_PREFIX", "newsroom"),
         }
     }
+    # Sessions read from Redis on every request, written through to the
+    # database so an eviction or a Redis restart logs no editor out.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -180,7 +205,7 @@ if not DEBUG:
     SECURE_SSL_REDIRECT = env_flag("DJANGO_SECURE_SSL_REDIRECT", True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
-    SECURE_HSTS_SECONDS = int(env("DJANGO_SECURE_HSTS_SECONDS", "31536000"))
+    SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env_flag("DJANGO_SECURE_HSTS_SUBDOMAINS", True)
     SECURE_HSTS_PRELOAD = env_flag("DJANGO_SECURE_HSTS_PRELOAD", True)
 
@@ -191,7 +216,7 @@ LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
 NEWSROOM_INSECURE_LOOPBACK = env_flag("NEWSROOM_INSECURE_LOOPBACK", False)
 if NEWSROOM_INSECURE_LOOPBACK and not DEBUG:
     if not set(ALLOWED_HOSTS) <= LOOPBACK_HOSTS:
-        raise ImproperlyConfigured(
+        raise EnvironmentVariableError(
             "NEWSROOM_INSECURE_LOOPBACK is for loopback only: DJANGO_ALLOWED_HOSTS "
             f"may list only {', '.join(sorted(LOOPBACK_HOSTS))}."
         )
@@ -206,11 +231,20 @@ MAILERS = {
 }
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", "newsroom@localhost")
 
+# One console handler, on the root logger. Django's own default config gives the
+# "django" logger a console handler too (in DEBUG), so every django.* line was
+# printed twice; here "django" keeps no handler of its own and propagates to root.
+# "django.server" (runserver's request lines) keeps Django's handler and does not
+# propagate, so it is printed once as well.
+NEWSROOM_LOG_LEVEL = env("NEWSROOM_LOG_LEVEL", "INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env("NEWSROOM_LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": NEWSROOM_LOG_LEVEL},
+    "loggers": {
+        "django": {"handlers": [], "level": NEWSROOM_LOG_LEVEL, "propagate": True}
+    },
 }
 
 # The publication, as readers, feeds and structured data see it.
@@ -218,4 +252,17 @@ NEWSROOM_SITE_NAME = env("NEWSROOM_SITE_NAME", "뉴스룸")
 NEWSROOM_SITE_URL = env("NEWSROOM_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 NEWSROOM_PUBLISHER_NAME = env("NEWSROOM_PUBLISHER_NAME", NEWSROOM_SITE_NAME)
 NEWSROOM_PUBLISHER_LOGO = env("NEWSROOM_PUBLISHER_LOGO", "img/logo.png")
-NEWSROOM_ARTICLES_PER_PAGE = int(env("NEWSROOM_ARTICLES_PER_PAGE", "20"))
+NEWSROOM_ARTICLES_PER_PAGE = env_int("NEWSROOM_ARTICLES_PER_PAGE", 20, minimum=1)
+# PostgreSQL cancels one search after this long; readers are asked for narrower words.
+NEWSROOM_SEARCH_TIMEOUT_MS = env_int("NEWSROOM_SEARCH_TIMEOUT_MS", 3000, minimum=1)
+
+# The full-page cache and the headers shared caches (Varnish) obey; see
+# articles/pagecache.py and articles/invalidation.py.
+NEWSROOM_PAGE_CACHE = env_flag("NEWSROOM_PAGE_CACHE", True)
+NEWSROOM_CACHE_HEADERS = env_flag("NEWSROOM_CACHE_HEADERS", True)
+NEWSROOM_PAGE_CACHE_SECONDS = env_int("NEWSROOM_PAGE_CACHE_SECONDS", 600)
+NEWSROOM_BROWSER_MAX_AGE = env_int("NEWSROOM_BROWSER_MAX_AGE", 0, minimum=0)
+# Varnish servers to purge on every change, comma-separated base URLs
+# (http://10.0.0.5:6081/); empty: no purge.
+NEWSROOM_VARNISH_PURGE_URLS = env_list("NEWSROOM_VARNISH_PURGE_URLS", "")
+NEWSROOM_VARNISH_PURGE_TIMEOUT = float(env("NEWSROOM_VARNISH_PURGE_TIMEOUT", "2"))

@@ -9,6 +9,9 @@ from articles.urls import composed
 
 from . import health
 
+# A database that does not answer is a 503 with Retry-After, not a 500.
+handler500 = "articles.errors.handler500"
+
 admin.site.site_header = "뉴스룸 편집국"
 admin.site.site_title = "뉴스룸 편집국"
 admin.site.index_title = "편집"
@@ -30,17 +33,17 @@ urlpatterns = [
     path("feeds/rss/", feeds.LatestArticlesFeed(), name="feed-rss"),
     path("feeds/atom/", feeds.LatestArticlesAtomFeed(), name="feed-atom"),
     path(
-        "categories/<str:slug>/feed/rss/",
+        "categories/<name:slug>/feed/rss/",
         composed(feeds.CategoryFeed()),
         name="category-feed-rss",
     ),
     path(
-        "categories/<str:slug>/feed/atom/",
+        "categories/<name:slug>/feed/atom/",
         composed(feeds.CategoryAtomFeed()),
         name="category-feed-atom",
     ),
     path("sitemap.xml", sitemaps.index, name="sitemap-index"),
-    path("sitemap-<str:section>.xml", sitemaps.section, name="sitemap"),
+    path("sitemap-<name:section>.xml", sitemaps.section, name="sitemap"),
     path("robots.txt", sitemaps.robots_txt, name="robots"),
     path("", include("articles.urls")),
 ]

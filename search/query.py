@@ -24,7 +24,6 @@ from .indexing import TERM_COLUMNS, lexeme
 
 # PostgreSQL's code for a statement cancelled by statement_timeout.
 QUERY_CANCELED = "57014"
-DEFAULT_TIMEOUT_MS = 3000
 
 # (weight on PostgreSQL, term column of the fallback, tier)
 TIERS = (("A", "title_terms", 3), ("B", "summary_terms", 2))
@@ -51,16 +50,15 @@ def time_limit(using: str):
     The cost of a search grows with the number of articles it matches (about
     30 microseconds each on PostgreSQL), so a query made of the commonest words
     could keep a connection busy for seconds. On PostgreSQL the statements get
-    NEWSROOM_SEARCH_TIMEOUT_MS (default 3000) and SearchTimedOut is raised when
-    they run out; the fallback has no such limit.
+    settings.NEWSROOM_SEARCH_TIMEOUT_MS (from the environment variable of that
+    name, default 3000) and SearchTimedOut is raised when they run out; the
+    fallback has no such limit.
     """
     connection = connections[using]
     try:
         with transaction.atomic(using=using):
             if connection.vendor == "postgresql":
-                timeout = getattr(
-                    settings, "NEWSROOM_SEARCH_TIMEOUT_MS", DEFAULT_TIMEOUT_MS
-                )
+                timeout = settings.NEWSROOM_SEARCH_TIMEOUT_MS
                 with connection.cursor() as cursor:
                     cursor.execute(
                         "SELECT set_config('statement_timeout', %s, true)",

@@ -978,7 +978,7 @@ def test_uploads_past_the_hourly_limit_are_refused_and_nothing_typed_is_lost(
 
 
 def test_the_upload_limit_slides_with_the_hour(editor, settings):
-    from articles import limits
+    from articles import ratelimits as limits
 
     settings.NEWSROOM_UPLOADS_PER_HOUR = 2
     start = 1_800_000_000.0  # a slice boundary: 5-minute slices

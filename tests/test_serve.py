@@ -34,6 +34,8 @@ def scratch_env(tmp_path: Path) -> dict:
         and key not in {"DATABASE_URL", "REDIS_URL"}
     }
     env.update(
+        # Production, as deploy/serve runs it; never the checkout's local .env.
+        DJANGO_DEBUG="0",
         DATABASE_URL=f"sqlite:///{tmp_path / 'serve.sqlite3'}",
         NEWSROOM_STATIC_ROOT=str(tmp_path / "static"),
         MEDIA_ROOT=str(tmp_path / "media"),

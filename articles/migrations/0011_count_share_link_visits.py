@@ -44,6 +44,6 @@ def unfold(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("articles", "0008_share_link_visit_counts")]
+    dependencies = [("articles", "0010_share_link_visit_counts")]
 
     operations = [migrations.RunPython(fold, unfold)]

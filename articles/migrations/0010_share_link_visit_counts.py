@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('articles', '0007_audit_entry_action'),
+        ('articles', '0009_index_live_and_pinned_articles'),
     ]
 
     operations = [
