@@ -84,8 +84,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before sessions: a cached page for an anonymous reader skips everything below.
+    "articles.pagecache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -155,6 +156,9 @@ if REDIS_URL := env("REDIS_URL", ""):
             },
         }
     }
+    # Sessions read from Redis on every request, written through to the
+    # database so an eviction or a Redis restart logs no editor out.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -196,6 +200,8 @@ STORAGES = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_PERMISSIONS = 0o644
+# Featured-image uploads one account may send in any sliding hour (articles/limits.py).
+NEWSROOM_UPLOADS_PER_HOUR = int(env("NEWSROOM_UPLOADS_PER_HOUR", "30"))
 
 TAGGIT_CASE_INSENSITIVE = True
 
@@ -296,3 +302,14 @@ NEWSROOM_PUBLISHER_LOGO = env("NEWSROOM_PUBLISHER_LOGO", "img/logo.png")
 NEWSROOM_ARTICLES_PER_PAGE = env_int("NEWSROOM_ARTICLES_PER_PAGE", 20, minimum=1)
 # PostgreSQL cancels one search after this long; readers are asked for narrower words.
 NEWSROOM_SEARCH_TIMEOUT_MS = env_int("NEWSROOM_SEARCH_TIMEOUT_MS", 3000, minimum=1)
+
+# The full-page cache and the headers shared caches (Varnish) obey; see
+# articles/pagecache.py and articles/invalidation.py.
+NEWSROOM_PAGE_CACHE = env_flag("NEWSROOM_PAGE_CACHE", True)
+NEWSROOM_CACHE_HEADERS = env_flag("NEWSROOM_CACHE_HEADERS", True)
+NEWSROOM_PAGE_CACHE_SECONDS = env_int("NEWSROOM_PAGE_CACHE_SECONDS", 600)
+NEWSROOM_BROWSER_MAX_AGE = env_int("NEWSROOM_BROWSER_MAX_AGE", 0, minimum=0)
+# Varnish servers to purge on every change, comma-separated base URLs
+# (http://10.0.0.5:6081/); empty: no purge.
+NEWSROOM_VARNISH_PURGE_URLS = env_list("NEWSROOM_VARNISH_PURGE_URLS", "")
+NEWSROOM_VARNISH_PURGE_TIMEOUT = float(env("NEWSROOM_VARNISH_PURGE_TIMEOUT", "2"))

@@ -463,11 +463,6 @@ def test_rss_titles_and_descriptions_are_inert(client, corpus, many_per_page):
         assert vector.canary(EXCERPT) in text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 10 item 7: RSS <category> and <dc:creator> are XML-escaped only "
-    "(h3 is fixing articles/feeds.py); drop this mark when that lands",
-)
 @pytest.mark.django_db
 def test_rss_categories_and_authors_are_inert(client, corpus, many_per_page):
     root = rss(client)

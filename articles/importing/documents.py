@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
-from .. import rendering
+from .. import limits, rendering
 from ..models import Article, validate_web_url
 from ..text import nfc, unicode_slug
 from . import assets
@@ -37,6 +37,16 @@ ORIGINAL_KEY = "newsroom:original"
 
 # A front matter that expands (YAML aliases) past this many values is refused.
 MAX_FRONT_MATTER_VALUES = 10_000
+# Hostile YAML (alias and merge-key bombs) is refused before it can expand: real
+# front matter is a few hundred bytes and rarely uses an alias at all.
+MAX_FRONT_MATTER_BYTES = 64 * 1024
+MAX_FRONT_MATTER_ALIASES = 50
+# A file larger than this is refused after reading this much plus one byte: room
+# for the longest body (limits.MAX_BODY_CHARACTERS, up to 4 bytes each in UTF-8)
+# and the largest front matter.
+MAX_DOCUMENT_BYTES = 4 * limits.MAX_BODY_CHARACTERS + MAX_FRONT_MATTER_BYTES
+# Publish dates outside these years are typing mistakes (0001-01-01), not history.
+EARLIEST_YEAR, LATEST_YEAR = 1800, 2200
 
 _FRONT_MATTER = re.compile(
     r"""\A---[ \t]*\r?\n              # the opening line
@@ -123,7 +133,15 @@ def read_document(
     folder the document was found under (its own folder by default).
     """
     try:
-        text = path.read_bytes().decode("utf-8")
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_DOCUMENT_BYTES + 1)
+        if len(raw) > MAX_DOCUMENT_BYTES:
+            raise DocumentError(
+                path,
+                f"larger than the import limit of {MAX_DOCUMENT_BYTES:,} bytes "
+                f"(본문은 {limits.MAX_BODY_CHARACTERS:,}자까지)",
+            )
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         byte = exc.object[exc.start]
         raise DocumentError(
@@ -135,7 +153,10 @@ def read_document(
         document = parse_document(
             text.removeprefix("\ufeff"), name=path.name, path=path
         )
-        return place_images(document, site or assets.OldSite(), root or path.parent)
+        document = place_images(document, site or assets.OldSite(), root or path.parent)
+        # Image paths made URLs may have lengthened the body: check it as stored.
+        _check_body(document.body, document.body_format)
+        return document
     except ValueError as exc:
         raise DocumentError(path, str(exc)) from None
 
@@ -192,6 +213,12 @@ def parse_document(text: str, *, name: str, path: Path) -> Document:
     if "\x00" in text:
         raise ValueError("contains a NUL character")
     yaml_text, body = split_front_matter(text)
+    if len(yaml_text.encode("utf-8", "surrogatepass")) > MAX_FRONT_MATTER_BYTES:
+        raise ValueError(
+            f"front matter is too large: more than {MAX_FRONT_MATTER_BYTES:,} bytes"
+        )
+    body_format = detect_format(name, body)
+    _check_body(body, body_format)
     try:
         data = yaml.load(yaml_text, Loader=_Loader) if yaml_text.strip() else {}
     except yaml.YAMLError as exc:
@@ -218,7 +245,7 @@ def parse_document(text: str, *, name: str, path: Path) -> Document:
         path=path,
         key=key,
         body=body,
-        body_format=detect_format(name, body),
+        body_format=body_format,
         **_image(data.get("image")),
         slug=unicode_slug(_text(data, "slug")),
         categories=_names(data, ("categories", "category")),
@@ -228,6 +255,11 @@ def parse_document(text: str, *, name: str, path: Path) -> Document:
         extra=extra,
         **texts,
     )
+
+
+def _check_body(body: str, body_format: str) -> None:
+    if reason := limits.body_refusal(body, body_format):
+        raise ValueError(reason)
 
 
 def find_documents(
@@ -287,7 +319,28 @@ def read_documents(
 
 
 class _Loader(yaml.SafeLoader):
-    """PyYAML's safe loader, naming the line of an impossible date (2024-02-30)."""
+    """PyYAML's safe loader, naming the line of an impossible date (2024-02-30).
+
+    It also refuses alias bombs while composing, before anything expands: more
+    than MAX_FRONT_MATTER_ALIASES aliases. (Merge keys, `<<: *a`, cannot multiply:
+    PyYAML 6.0.2+ merges each key once.)
+    """
+
+    def compose_document(self):
+        self._aliases = 0
+        return super().compose_document()
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            self._aliases = getattr(self, "_aliases", 0) + 1
+            if self._aliases > MAX_FRONT_MATTER_ALIASES:
+                line = self.peek_event().start_mark.line + 2  # as in the file
+                raise ValueError(
+                    "front matter is too large: more than "
+                    f"{MAX_FRONT_MATTER_ALIASES} YAML aliases (*name); one more "
+                    f"at line {line}"
+                )
+        return super().compose_node(parent, index)
 
     def construct_yaml_timestamp(self, node):
         try:
@@ -403,6 +456,7 @@ def _checked_image_url(url: str) -> str:
 
 def _publish_at(value, name: str) -> dt.datetime | None:
     """The front-matter date, else a YYYY-MM-DD- file-name prefix, else None."""
+    source = "'date'" if value is not None else "the file name"
     if value is None:
         prefix = _DATE_PREFIX.match(name)
         if not prefix:
@@ -421,13 +475,21 @@ def _publish_at(value, name: str) -> dt.datetime | None:
             raise ValueError(
                 f"bad date: {text!r} (use YYYY-MM-DD [HH:MM[:SS] [+09:00]])"
             )
+    if isinstance(value, dt.date) and not (EARLIEST_YEAR <= value.year <= LATEST_YEAR):
+        raise ValueError(
+            f"bad date {value.isoformat()!r} in {source}: the year must lie between "
+            f"{EARLIEST_YEAR} and {LATEST_YEAR}"
+        )
     if isinstance(value, dt.datetime):
         if timezone.is_naive(value):
             return timezone.make_aware(value)
         return value
     if isinstance(value, dt.date):
         return timezone.make_aware(dt.datetime.combine(value, dt.time()))
-    raise ValueError(f"bad date: {value!r}")
+    raise ValueError(
+        f"bad date: 'date' must be a date (YYYY-MM-DD [HH:MM[:SS] [+09:00]]), "
+        f"not {_kind(value)} {value!r}"
+    )
 
 
 def _published(value) -> bool:
