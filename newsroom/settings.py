@@ -265,6 +265,10 @@ AXES_PERMALOCK_MESSAGE = AXES_COOLOFF_MESSAGE
 # No start-up banner on every manage.py run (refusals stay one line); failures
 # and lockouts are still logged, naming the user name and address.
 AXES_VERBOSE = False
+# No admin pages for the attempt logs: every admin page needs its row in the
+# permission matrix (tests/test_permission_matrix.py), and lockouts are lifted
+# with `manage.py axes_reset_username NAME` (or axes_reset_ip ADDRESS).
+AXES_ENABLE_ADMIN = False
 # The client address behind the proxies: how many proxies in front of gunicorn
 # each append the address they saw to X-Forwarded-For (TLS proxy, then Varnish:
 # 2). 0 (default): no proxy, REMOTE_ADDR is the client. See newsroom/client_address.py.
