@@ -1,50 +1,36 @@
 """Admin forms: the article form with its edit lock, image checks and step inputs."""
 
-import warnings
 from io import BytesIO
 
 from django import forms
 from django.contrib.admin import widgets as admin_widgets
 from django.core.exceptions import ValidationError
-from django.template.defaultfilters import filesizeformat
-from PIL import Image, UnidentifiedImageError
 
-from . import limits, revisions, workflow
+from . import images, limits, ratelimits, revisions, workflow
 from .models import Article, Correction
-
-MAX_IMAGE_BYTES = 10 * 1024 * 1024
-MAX_IMAGE_PIXELS = 40_000_000
-# Decoded with these parsers only: a file named .jpg that is really TIFF, EPS or
-# anything else never reaches another Pillow decoder.
-IMAGE_FORMATS = {
-    "JPEG": ("jpg", "image/jpeg"),
-    "PNG": ("png", "image/png"),
-    "WEBP": ("webp", "image/webp"),
-    "GIF": ("gif", "image/gif"),
-}
 
 
 class FeaturedImageField(forms.ImageField):
-    """An upload that is a JPEG, PNG, WebP or GIF image, checked by decoding it."""
+    """An upload that is a JPEG, PNG, WebP or GIF image, checked by decoding it.
 
-    default_error_messages = {
-        "too_big": "파일이 너무 큽니다(%(size)s). 10MB 이하의 이미지만 올릴 수 "
-        "있습니다.",
-        "too_many_pixels": "이미지가 너무 큽니다%(size)s. 4,000만 화소 이하로 "
-        "줄여서 올리세요.",
-        "wrong_format": "JPEG, PNG, WebP, GIF 이미지만 올릴 수 있습니다. 이 파일은 "
-        "이미지가 아니거나 다른 형식입니다.",
-        "broken": "이미지 파일이 깨져 있어 열 수 없습니다. 원본 파일을 다시 "
-        "저장해서 올리세요.",
-    }
-    default_validators = []  # the file name proves nothing; the decoding below does
+    The rules (formats, limits, the decode guard, the messages) are
+    `images.check_file_size` and `images.check_upload`; this field only feeds
+    them the upload and renames it after what it turned out to be.
+    """
+
+    default_validators = []  # the file name proves nothing; the decoding does
+    too_many = (
+        "이미지는 한 사람이 한 시간에 %(limit)s장까지 올릴 수 있습니다. "
+        "%(minutes)s분 뒤에 이미지를 다시 골라 저장하세요. 다른 입력 내용은 "
+        "그대로 남아 있고, 아직 아무것도 저장하지 않았습니다."
+    )
+    # The person uploading (set by ArticleAdminForm), counted by ratelimits.py.
+    uploader = None
 
     def __init__(self, **kwargs):
         kwargs.setdefault(
             "widget",
-            forms.ClearableFileInput(
-                attrs={"accept": ",".join(m for _, m in IMAGE_FORMATS.values())}
-            ),
+            forms.ClearableFileInput(attrs={"accept": images.ACCEPTED_CONTENT_TYPES}),
         )
         super().__init__(**kwargs)
 
@@ -52,18 +38,21 @@ class FeaturedImageField(forms.ImageField):
         upload = forms.FileField.to_python(self, data)
         if upload is None:
             return None
-        if upload.size > MAX_IMAGE_BYTES:
-            raise ValidationError(
-                self.error_messages["too_big"],
-                code="too_big",
-                params={"size": filesizeformat(upload.size)},
-            )
+        images.check_file_size(upload.size)
+        if self.uploader is not None:
+            minutes = ratelimits.take_upload(self.uploader)
+            if minutes is not None:
+                raise ValidationError(
+                    self.too_many,
+                    code="too_many",
+                    params={"limit": ratelimits.uploads_per_hour(), "minutes": minutes},
+                )
         if hasattr(data, "temporary_file_path"):
             source = data.temporary_file_path()
         else:
             source = BytesIO(data.read())
-        image_format = self._check(source)
-        extension, content_type = IMAGE_FORMATS[image_format]
+        image_format = images.check_upload(source)
+        extension, content_type = images.IMAGE_FORMATS[image_format]
         upload.content_type = content_type
         # The stored name is random anyway (featured_image_path); its suffix now
         # tells the truth about the content.
@@ -71,54 +60,6 @@ class FeaturedImageField(forms.ImageField):
         if hasattr(upload, "seek") and callable(upload.seek):
             upload.seek(0)
         return upload
-
-    def _check(self, source) -> str:
-        formats = list(IMAGE_FORMATS)
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("error", Image.DecompressionBombWarning)
-                with Image.open(source, formats=formats) as image:
-                    image_format = image.format
-                    self._check_pixels(*image.size)
-                    image.verify()
-                if hasattr(source, "seek"):
-                    source.seek(0)
-                # verify() does not decode pixels: load them, and count frames,
-                # so a truncated file or an endless animation is caught here.
-                with Image.open(source, formats=formats) as image:
-                    frames = getattr(image, "n_frames", 1)
-                    self._check_pixels(*image.size, frames=frames)
-                    image.seek(0)
-                    image.load()
-        except ValidationError:
-            raise
-        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-            # Pillow refuses to open it at all: far beyond our own limit.
-            raise ValidationError(
-                self.error_messages["too_many_pixels"],
-                code="too_many_pixels",
-                params={"size": ""},
-            ) from None
-        except UnidentifiedImageError:
-            raise ValidationError(
-                self.error_messages["wrong_format"], code="wrong_format"
-            ) from None
-        except Exception:
-            # Pillow reports damaged files with many exception types.
-            raise ValidationError(
-                self.error_messages["broken"], code="broken"
-            ) from None
-        return image_format
-
-    def _check_pixels(self, width: int, height: int, *, frames: int = 1) -> None:
-        if width * height * frames > MAX_IMAGE_PIXELS:
-            size = f"({width:,}×{height:,} 화소"
-            size += f", {frames}장면)" if frames > 1 else ")"
-            raise ValidationError(
-                self.error_messages["too_many_pixels"],
-                code="too_many_pixels",
-                params={"size": size},
-            )
 
 
 class ArticleAdminForm(forms.ModelForm):
@@ -186,6 +127,8 @@ class ArticleAdminForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.conflicts = []
         self.expected_version = None
+        if "image" in self.fields and getattr(self.user, "pk", None):
+            self.fields["image"].uploader = self.user
         if self.instance.pk:
             self.fields["seen_version"].initial = self.instance.version
 

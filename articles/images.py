@@ -1,4 +1,12 @@
-"""Responsive renditions of uploaded featured images.
+"""Which featured images we accept, and their responsive renditions.
+
+This module is the one place for image rules: the formats we decode (IMAGE_FORMATS),
+the limits (MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS) and the decode guard (`opened`, and
+`check_upload` on top of it). The admin's upload field and the rendition maker both
+use them; nothing here imports a form, an admin module or a view (see
+tests/test_dependencies.py). A refused upload raises Django's ValidationError
+(django.core, not django.forms) with a code and a Korean message, so any face
+(form, importer, API) shows the same words.
 
 An uploaded image is shown through renditions only: fixed widths (WIDTHS, never
 wider than the original, never sizes a request asks for), each in WebP and in the
@@ -35,19 +43,45 @@ import logging
 import math
 import re
 import warnings
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 from io import BytesIO
 from pathlib import PurePosixPath
 
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import models, transaction
 from django.db.models.fields.files import ImageFieldFile
+from django.template.defaultfilters import filesizeformat
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
 logger = logging.getLogger(__name__)
+
+MAX_IMAGE_BYTES = 10 * 1024 * 1024
+MAX_IMAGE_PIXELS = 40_000_000
+# Decoded with these parsers only: a file named .jpg that is really TIFF, EPS or
+# anything else never reaches another Pillow decoder.
+IMAGE_FORMATS = {
+    "JPEG": ("jpg", "image/jpeg"),
+    "PNG": ("png", "image/png"),
+    "WEBP": ("webp", "image/webp"),
+    "GIF": ("gif", "image/gif"),
+}
+ACCEPTED_CONTENT_TYPES = ",".join(mime for _, mime in IMAGE_FORMATS.values())
+
+UPLOAD_ERRORS = {
+    "too_big": "파일이 너무 큽니다(%(size)s). 10MB 이하의 이미지만 올릴 수 있습니다.",
+    "too_many_pixels": "이미지가 너무 큽니다%(size)s. 4,000만 화소 이하로 줄여서 "
+    "올리세요.",
+    "wrong_format": "JPEG, PNG, WebP, GIF 이미지만 올릴 수 있습니다. 이 파일은 "
+    "이미지가 아니거나 다른 형식입니다.",
+    "broken": "이미지 파일이 깨져 있어 열 수 없습니다. 원본 파일을 다시 저장해서 "
+    "올리세요.",
+}
 
 WIDTHS = (480, 800, 1200, 1600)
 # The `src` of the <img>, for the rare browser that ignores srcset.
@@ -62,6 +96,70 @@ EXTENSIONS = {"JPEG": "jpg", "PNG": "png", WEBP: "webp"}
 LOSSLESS_SOURCES = {"PNG", "GIF"}
 
 _SAFE_STEM = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+def _refusal(code: str, **params) -> ValidationError:
+    return ValidationError(UPLOAD_ERRORS[code], code=code, params=params or None)
+
+
+def check_file_size(size: int) -> None:
+    """Refuse a file over MAX_IMAGE_BYTES before anything decodes it."""
+    if size > MAX_IMAGE_BYTES:
+        raise _refusal("too_big", size=filesizeformat(size))
+
+
+def check_pixels(width: int, height: int, *, frames: int = 1) -> None:
+    """Refuse an image (all its frames together) over MAX_IMAGE_PIXELS."""
+    if width * height * frames > MAX_IMAGE_PIXELS:
+        size = f"({width:,}×{height:,} 화소"
+        size += f", {frames}장면)" if frames > 1 else ")"
+        raise _refusal("too_many_pixels", size=size)
+
+
+@contextmanager
+def opened(source) -> Iterator[Image.Image]:
+    """The decode guard: open `source` with our decoders only, within our limits.
+
+    Only IMAGE_FORMATS' parsers see the bytes; Pillow's decompression-bomb warning
+    is an error; an image over MAX_IMAGE_PIXELS is refused (ValidationError,
+    code too_many_pixels) before its pixels are decoded.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        with Image.open(source, formats=list(IMAGE_FORMATS)) as image:
+            check_pixels(*image.size)
+            yield image
+
+
+def check_upload(source) -> str:
+    """Decode an upload fully and return its format; ValidationError if refused.
+
+    `source` is a path or a seekable binary file. The file name proves nothing:
+    the header picks the format, verify() checks the structure, and loading the
+    pixels (with every frame counted) catches truncated files and endless
+    animations.
+    """
+    try:
+        with opened(source) as image:
+            image_format = image.format
+            image.verify()
+        if hasattr(source, "seek"):
+            source.seek(0)
+        with opened(source) as image:
+            check_pixels(*image.size, frames=getattr(image, "n_frames", 1))
+            image.seek(0)
+            image.load()
+    except ValidationError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        # Pillow refuses to open it at all: far beyond our own limit.
+        raise _refusal("too_many_pixels", size="") from None
+    except UnidentifiedImageError:
+        raise _refusal("wrong_format") from None
+    except Exception:
+        # Pillow reports damaged files with many exception types.
+        raise _refusal("broken") from None
+    return image_format
 
 
 class MissingFileTolerantImageFieldFile(ImageFieldFile):
@@ -270,6 +368,7 @@ def _make(storage, name: str) -> list[Rendition]:
         OSError,
         UnidentifiedImageError,
         ValueError,
+        ValidationError,
         Image.DecompressionBombError,
         Image.DecompressionBombWarning,
     ):
@@ -295,31 +394,24 @@ def _make(storage, name: str) -> list[Rendition]:
 
 def _stills(source) -> tuple[str, list[Image.Image]]:
     """The upload's format and its first frame at every rendition width."""
-    # Imported here: forms.py imports the models, which import this module.
-    from .forms import IMAGE_FORMATS, MAX_IMAGE_PIXELS
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", Image.DecompressionBombWarning)
-        with Image.open(source, formats=list(IMAGE_FORMATS)) as image:
-            source_format = image.format
-            if image.width * image.height > MAX_IMAGE_PIXELS:
-                raise ValueError(f"{image.width}×{image.height} is over the limit")
-            orientation = image.getexif().get(0x0112, 1)
-            sideways = orientation in (5, 6, 7, 8)
-            width, height = image.size[::-1] if sideways else image.size
-            widths = widths_for(width)
-            if source_format == "JPEG":
-                # Decode a large JPEG at a reduced scale that is still at least
-                # as large as the biggest rendition: far less memory and time.
-                scale = widths[-1] / width
-                wanted = (
-                    math.ceil(image.width * scale),
-                    math.ceil(image.height * scale),
-                )
-                image.draft(image.mode, wanted)
-            image.seek(0)
-            image.load()
-            still = _normalised(ImageOps.exif_transpose(image))
+    with opened(source) as image:
+        source_format = image.format
+        orientation = image.getexif().get(0x0112, 1)
+        sideways = orientation in (5, 6, 7, 8)
+        width, height = image.size[::-1] if sideways else image.size
+        widths = widths_for(width)
+        if source_format == "JPEG":
+            # Decode a large JPEG at a reduced scale that is still at least
+            # as large as the biggest rendition: far less memory and time.
+            scale = widths[-1] / width
+            wanted = (
+                math.ceil(image.width * scale),
+                math.ceil(image.height * scale),
+            )
+            image.draft(image.mode, wanted)
+        image.seek(0)
+        image.load()
+        still = _normalised(ImageOps.exif_transpose(image))
     frames = []
     for target in sorted(widths, reverse=True):
         size = (target, max(1, round(target * height / width)))
@@ -384,18 +476,17 @@ def _encode(image: Image.Image, image_format: str, source_format: str) -> bytes:
     return output.getvalue()
 
 
-def prune_renditions(*, now: datetime, min_age: timedelta = PRUNE_MIN_AGE) -> list[str]:
-    """Delete rendition files no article lists; returns their names.
+def prune_renditions(
+    lists: Iterable, *, now: datetime, min_age: timedelta = PRUNE_MIN_AGE
+) -> list[str]:
+    """Delete rendition files that none of `lists` names; returns their names.
 
-    Files younger than `min_age` stay: a save still in its transaction may have
-    written them.
+    `lists` are the `Article.renditions` values of every article (the caller
+    reads them: this module stays free of model queries). Files younger than
+    `min_age` stay: a save still in its transaction may have written them.
     """
-    from .models import Article
-
     listed: set[str] = set()
-    for data in Article.objects.exclude(renditions={}).values_list(
-        "renditions", flat=True
-    ):
+    for data in lists:
         listed |= _names(data)
     deleted = []
     for name in _walk(RENDITION_ROOT):

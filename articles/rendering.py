@@ -18,7 +18,6 @@ both passes read markup the way a browser does):
 """
 
 import xml.etree.ElementTree as ET
-from functools import lru_cache
 
 import bleach
 import markdown
@@ -155,12 +154,12 @@ def render_body(source: str, fmt: str) -> str:
     return sanitize_html(source)
 
 
-@lru_cache(maxsize=256)
 def drop_image(html: str, src: str) -> str:
     """Remove the body's first image when it shows `src` (already shown above it).
 
     A paragraph or figure left empty by the removal goes too. Stored sources are
-    never changed: this runs on rendered HTML at display time.
+    never changed: this runs on rendered HTML when the article is saved, and the
+    result is the stored body HTML, so no page view parses the body.
     """
     if not src or "<img" not in html:
         return html

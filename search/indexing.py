@@ -6,6 +6,17 @@ added to or removed from an article, a category renamed, an article deleted.
 ``rebuild()`` (and ``manage.py rebuild_search_index``) rewrites every entry, for
 rows written without signals (``bulk_create``, ``update()``, data migrations).
 
+Each change builds an entry once:
+
+- a save that writes none of INDEXED_FIELDS (a status change) builds nothing;
+- one ``article.categories.set/add/remove/clear`` builds the entry once,
+  however many categories it touches (taggit's m2m_changed, not one build per
+  through row);
+- inside ``with deferred():`` nothing is built until the block ends, then each
+  touched article once, in batches: an action that saves an article and then
+  its categories, an import, and ``loaddata`` (articles' own ``loaddata``
+  command wraps Django's) build one entry per article whatever they touched.
+
 What is indexed, in compact form (``search.analysis.compact``): the title; the
 excerpt, the feature text (once when it equals the excerpt) and the category
 names; the body, as the text of the sanitised body HTML; the initial consonants
@@ -15,12 +26,14 @@ a phrase is found (bodies are bounded by ``articles.limits``). The backend
 """
 
 import re
-from collections.abc import Iterable
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from html import unescape
 
 from django.db import transaction
 from django.db.models import QuerySet
-from django.db.models.signals import post_delete, post_save, pre_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 from django.utils import timezone
 
 from articles.models import Article, CategorizedArticle, Category
@@ -173,17 +186,80 @@ def _is_article_deletion(origin) -> bool:
     return isinstance(origin, Article)
 
 
+_local = threading.local()
+
+
+@contextmanager
+def deferred() -> Iterator[None]:
+    """Build each entry the block touches once, when it ends (re-entrant).
+
+    If the block raises, nothing is built: its transaction is rolling back.
+    """
+    if getattr(_local, "pending", None) is not None:
+        yield
+        return
+    _local.pending = pending = {}
+    try:
+        yield
+    finally:
+        _local.pending = None
+    for using, pks in pending.items():
+        ordered = sorted(pks)
+        for start in range(0, len(ordered), DEFERRED_CHUNK):
+            chunk = ordered[start : start + DEFERRED_CHUNK]
+            reindex(Article.objects.filter(pk__in=chunk), using=using)
+
+
+DEFERRED_CHUNK = 500
+
+
+def _defer(article_pk, using: str) -> bool:
+    """Note the article for the enclosing deferred() block; False if none."""
+    pending = getattr(_local, "pending", None)
+    if pending is None:
+        return False
+    pending.setdefault(using, set()).add(article_pk)
+    return True
+
+
+def _in_taggit_change(article_pk, using: str) -> bool:
+    return (using, article_pk) in getattr(_local, "changing", set())
+
+
 def article_saved(sender, instance, using, update_fields=None, **kwargs):
     if update_fields is not None and not INDEXED_FIELDS.intersection(update_fields):
         return
-    index_article(instance, using=using)
+    if not _defer(instance.pk, using):
+        index_article(instance, using=using)
 
 
 def categorisation_changed(sender, instance, using, origin=None, **kwargs):
     # Deleting an article deletes its entry too: do not write it back.
     if _is_article_deletion(origin):
         return
-    reindex(Article.objects.filter(pk=instance.content_object_id), using=using)
+    article_pk = instance.content_object_id
+    # Inside article.categories.add/remove/clear: m2m_changed builds it once.
+    if _in_taggit_change(article_pk, using) or _defer(article_pk, using):
+        return
+    reindex(Article.objects.filter(pk=article_pk), using=using)
+
+
+def categories_changed(sender, instance, action, reverse, pk_set, using, **kwargs):
+    """One build per taggit add/remove/clear, however many rows it wrote."""
+    if reverse or not isinstance(instance, Article):
+        return
+    key = (using, instance.pk)
+    changing = getattr(_local, "changing", None)
+    if changing is None:
+        _local.changing = changing = set()
+    if action.startswith("pre_"):
+        changing.add(key)
+        return
+    changing.discard(key)
+    if action != "post_clear" and not pk_set:
+        return  # add() of categories it already had, remove() of none
+    if not _defer(instance.pk, using):
+        reindex(Article.objects.filter(pk=instance.pk), using=using)
 
 
 def category_saved(sender, instance, created, using, **kwargs):
@@ -227,6 +303,11 @@ def connect_receivers() -> None:
         categorisation_changed,
         sender=CategorizedArticle,
         dispatch_uid="search.uncategorised",
+    )
+    m2m_changed.connect(
+        categories_changed,
+        sender=CategorizedArticle,
+        dispatch_uid="search.categories_changed",
     )
     post_save.connect(category_saved, sender=Category, dispatch_uid="search.category")
     pre_save.connect(entry_loaded, sender=SearchEntry, dispatch_uid="search.entry")

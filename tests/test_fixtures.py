@@ -16,13 +16,15 @@ from django.db import IntegrityError
 from django.utils import timezone
 
 from articles.models import Article, Author, Byline, CategorizedArticle, Category
-from articles.rendering import render_body
+from articles.rendering import drop_image, render_body
 from tests.test_limits import database_rows
 
 pytestmark = pytest.mark.django_db
 
 FIXTURES = Path(settings.BASE_DIR) / "fixtures"
 SEED = FIXTURES / "source" / "000_11b916df22095a78.txt"
+# loaddata of one article with three categories, on SQLite and PostgreSQL alike.
+QUERIES_TO_LOAD_THREE = 24
 
 
 def read_seed() -> tuple[dict, str]:
@@ -114,7 +116,11 @@ def test_seed_page_shows_the_rebuilt_body(client):
     page = response.content.decode()
     assert front_matter["title"] in page
     assert "러시아 대통령 푸틴의 북한 방문의 역사적의미</h2>" in page
-    assert article.body_html == render_body(body, "html")
+    # Stored without its opening image: the page shows that one above the body.
+    assert article.body_html == drop_image(
+        render_body(body, "html"), front_matter["image"]
+    )
+    assert "<img" in render_body(body, "html") and "<img" not in article.body_html
     expected_minutes = max(1, round(visible_characters(body) / 500))
     assert article.reading_minutes == expected_minutes
 
@@ -261,6 +267,77 @@ def test_seed_fixture_publish_time_is_fixed_in_the_past():
     assert Article.objects.get().publish_at == dt.datetime(
         2024, 6, 17, 9, tzinfo=dt.UTC
     )
+
+
+def three_category_fixture(tmp_path, *, repeat_rows: bool = False) -> Path:
+    names = ["정치", "경제", "사회"]
+    rows = [
+        {"model": "articles.category", "fields": {"name": name, "slug": slug}}
+        for name, slug in zip(names, ["politics", "economy", "society"], strict=True)
+    ]
+    rows.append(
+        {
+            "model": "articles.article",
+            "fields": {
+                "title": "세 갈래 기사",
+                "slug": "세-갈래-기사",
+                "document_key": "three-categories",
+                "body": "<p>국회와 시장, 거리의 이야기.</p>",
+                "body_format": "html",
+                "status": "published",
+                "publish_at": "2024-01-01T00:00:00Z",
+                "created_at": "2024-01-01T00:00:00Z",
+                "updated_at": "2024-01-01T00:00:00Z",
+            },
+        }
+    )
+    for name in names * (2 if repeat_rows else 1):
+        rows.append(
+            {
+                "model": "articles.categorizedarticle",
+                "fields": {"content_object": ["three-categories"], "tag": [name]},
+            }
+        )
+    path = tmp_path / "three.json"
+    path.write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def test_loading_an_article_with_three_categories_takes_a_fixed_number_of_queries(
+    tmp_path, django_assert_num_queries
+):
+    fixture = three_category_fixture(tmp_path)
+
+    # A savepoint; 3 category lookups + 3 inserts; the article's lookup + insert;
+    # 3 category-row inserts (the rows they name were saved by this load: no
+    # lookups); loaddata's 5 constraint checks or sequence resets; the search
+    # entry, once: the article, its categories, one write; the release; then,
+    # after commit, the change signal's read of the article, its categories and
+    # its authors.
+    with django_assert_num_queries(QUERIES_TO_LOAD_THREE) as captured:
+        call_command("loaddata", str(fixture), verbosity=0)
+
+    assert CategorizedArticle.objects.count() == 3
+    assert len(captured) == QUERIES_TO_LOAD_THREE
+
+
+def test_a_row_repeated_in_one_fixture_is_saved_once(tmp_path):
+    call_command("loaddata", str(three_category_fixture(tmp_path, repeat_rows=True)))
+
+    assert CategorizedArticle.objects.count() == 3
+    article = Article.objects.get(document_key="three-categories")
+    assert sorted(article.categories.names()) == ["경제", "사회", "정치"]
+
+
+def test_reloading_a_fixture_over_its_own_rows_changes_nothing(tmp_path):
+    fixture = three_category_fixture(tmp_path)
+    call_command("loaddata", str(fixture), verbosity=0)
+    first = list(CategorizedArticle.objects.order_by("pk").values_list("pk", flat=True))
+
+    call_command("loaddata", str(fixture), verbosity=0)
+
+    again = list(CategorizedArticle.objects.order_by("pk").values_list("pk", flat=True))
+    assert again == first
 
 
 def test_fixture_with_a_status_outside_the_enum_is_refused_and_loads_nothing(

@@ -2,12 +2,15 @@
 
 import json
 import re
+import struct
+import zlib
 from datetime import timedelta
 from html.parser import HTMLParser
 from io import BytesIO
 
 import pytest
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -325,6 +328,73 @@ def test_an_unreadable_image_saves_the_article_without_renditions(editor):
     assert saved.renditions == {}
 
 
+def test_a_stored_image_over_the_pixel_limit_gets_no_renditions(editor):
+    """The rendition maker decodes through the upload's guard: a pixel flood put
+    in storage behind the form's back is refused before its pixels are read."""
+    article = make_article()
+    article.image.save("flood.png", ContentFile(png_claiming(7000, 6000)))
+    article.image_alt = "대체 텍스트"
+
+    workflow.save_article(article, by=editor)
+
+    article.refresh_from_db()
+    assert article.renditions == {}
+    assert article.picture is None
+
+
+# Which images we accept -----------------------------------------------------------
+
+
+def png_claiming(width: int, height: int) -> bytes:
+    """A PNG whose header claims a size its data does not have (a pixel flood)."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = zlib.crc32(kind + data) & 0xFFFFFFFF
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
+
+    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\0"))
+        + chunk(b"IEND", b"")
+    )
+
+
+@pytest.mark.parametrize(
+    ("content", "code"),
+    [
+        (lambda: "그냥 글자입니다".encode(), "wrong_format"),
+        (lambda: photo((64, 48), "TIFF"), "wrong_format"),
+        (lambda: photo((400, 300))[:600], "broken"),
+        (lambda: png_claiming(7000, 6000), "too_many_pixels"),
+        (lambda: png_claiming(100_000, 100_000), "too_many_pixels"),
+    ],
+    ids=["text", "tiff", "truncated-jpeg", "over-40-megapixels", "pillow-bomb"],
+)
+def test_check_upload_refuses_with_a_code_and_a_korean_message(content, code):
+    with pytest.raises(ValidationError) as refused:
+        images.check_upload(BytesIO(content()))
+
+    assert refused.value.code == code
+    assert any("\uac00" <= ch <= "\ud7a3" for ch in " ".join(refused.value.messages))
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP", "GIF"])
+def test_check_upload_names_the_format_the_bytes_are_in(fmt):
+    assert images.check_upload(BytesIO(photo((64, 48), fmt))) == fmt
+
+
+def test_a_file_over_ten_megabytes_is_refused_before_decoding():
+    images.check_file_size(images.MAX_IMAGE_BYTES)  # exactly the limit is fine
+
+    with pytest.raises(ValidationError) as refused:
+        images.check_file_size(images.MAX_IMAGE_BYTES + 1)
+
+    assert refused.value.code == "too_big"
+    assert "10MB 이하" in refused.value.messages[0]
+
+
 # Serving them --------------------------------------------------------------------
 
 
@@ -459,6 +529,7 @@ def test_pictures_on_a_list_page_cost_no_queries(client, editor):
     culture = Category.objects.create(name="문화")
 
     def page_queries(expected_pictures):
+        client.get(culture.get_absolute_url())  # the site lists, cached once
         with CaptureQueriesContext(connection) as captured:
             response = client.get(culture.get_absolute_url())
         assert len(pictures(response.content.decode())) == expected_pictures
@@ -494,8 +565,9 @@ def test_prune_deletes_only_rendition_files_no_article_lists(editor):
         f"{images.RENDITION_ROOT}/gone/480w.jpg", ContentFile(photo((480, 300)))
     )
 
-    fresh = images.prune_renditions(now=timezone.now())
-    later = images.prune_renditions(now=timezone.now() + timedelta(hours=2))
+    lists = [a.renditions for a in Article.objects.all()]
+    fresh = images.prune_renditions(lists, now=timezone.now())
+    later = images.prune_renditions(lists, now=timezone.now() + timedelta(hours=2))
 
     assert fresh == []  # a save in progress may have just written it
     assert later == [stray]

@@ -729,7 +729,6 @@ def test_reimport_after_a_correction_still_updates_the_text(tmp_path):
 def test_importing_one_article_takes_a_pinned_number_of_queries(
     tmp_path, django_assert_num_queries
 ):
-    """Pinned (h5 makes the derived work happen once per save; re-pin then)."""
     path = write_document(
         tmp_path / "a.html",
         "title: 쿼리 수를 재는 기사\ncategories: [정치, 경제, 사회]\nauthor: 김기자\n",

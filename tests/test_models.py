@@ -5,10 +5,12 @@ from urllib.parse import unquote
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.core.serializers import deserialize
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from articles import rendering, workflow
 from articles.models import (
     Article,
     ArticleRevision,
@@ -214,3 +216,110 @@ def test_revisions_and_the_transition_log_are_append_only(model):
     with pytest.raises(ValueError):
         row.delete()
     assert model.objects.count() == 1
+
+
+# Derived work: done once per save, never per page view
+
+
+@pytest.fixture
+def renders(monkeypatch):
+    """The sources `render_body` was called with; the real function still runs."""
+    calls = []
+    real = rendering.render_body
+
+    def counting(source, fmt):
+        calls.append(source)
+        return real(source, fmt)
+
+    monkeypatch.setattr(rendering, "render_body", counting)
+    return calls
+
+
+def test_creating_an_article_with_three_categories_renders_its_body_once(
+    renders, editor
+):
+    article = Article(title="세 갈래 기사", body="<p>정치와 경제, 사회 이야기</p>")
+    article.body_format = "html"
+
+    workflow.SaveArticle(editor).run(
+        article, expected_version=None, categories=["정치", "경제", "사회"]
+    )
+
+    assert renders == ["<p>정치와 경제, 사회 이야기</p>"]
+    assert Article.objects.get().body_html == "<p>정치와 경제, 사회 이야기</p>"
+
+
+def test_a_status_only_change_renders_nothing(renders):
+    article = make_article(status=Article.Status.DRAFT, body="<p>초안 본문</p>")
+    renders.clear()
+
+    article.status = Article.Status.PUBLISHED
+    article.publish_at = timezone.now()
+    article.save(update_fields=["status", "publish_at", "updated_at"])
+
+    assert renders == []
+    article.refresh_from_db()
+    assert article.status == "published"
+    assert article.body_html == "<p>초안 본문</p>"
+
+
+def test_a_partial_save_of_the_body_stores_its_new_html(renders):
+    article = make_article(body="<p>처음</p>")
+    renders.clear()
+
+    article.body = "<p>고친 본문 <script>alert(1)</script></p>"
+    article.save(update_fields=["body"])
+
+    assert len(renders) == 1
+    article.refresh_from_db()
+    assert article.body_html == "<p>고친 본문 </p>"
+
+
+def test_loading_the_seed_renders_its_body_once(renders):
+    call_command("loaddata", "seed", verbosity=0)
+
+    assert len(renders) == 1
+    assert "푸틴" in Article.objects.get().body_html
+
+
+FEATURED = "https://img.example.kr/news/광장.jpg"
+
+
+def test_the_featured_image_repeated_in_the_body_is_left_out_when_saved():
+    article = make_article(
+        image_url=FEATURED,
+        body=f'<p><img src="{FEATURED}" alt="광장"></p><h2>집회</h2><p>시민들</p>',
+    )
+
+    assert article.body_html == "<h2>집회</h2><p>시민들</p>"
+    assert FEATURED in article.body  # the source keeps it
+
+
+def test_changing_the_featured_image_brings_the_body_image_back():
+    article = make_article(
+        image_url=FEATURED, body=f'<p><img src="{FEATURED}" alt="광장"></p><p>본문</p>'
+    )
+
+    article.image_url = "https://img.example.kr/news/다른사진.jpg"
+    article.save(update_fields=["image_url"])
+
+    article.refresh_from_db()
+    assert FEATURED in article.body_html
+
+
+def test_the_article_page_parses_no_html(client, monkeypatch):
+    article = make_article(
+        image_url=FEATURED, body=f'<p><img src="{FEATURED}" alt="광장"></p><p>본문</p>'
+    )
+
+    def never(*args, **kwargs):
+        raise AssertionError("the page parsed or rendered the body")
+
+    for name in ("render_body", "sanitize_html", "drop_image", "_parse"):
+        monkeypatch.setattr(rendering, name, never)
+    response = client.get(article.get_absolute_url())
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "<p>본문</p>" in page
+    assert page.count(f'src="{FEATURED}"') == 1  # the featured image, not again

@@ -17,7 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from articles.models import Article, Category
-from search import analysis
+from search import analysis, indexing
 from search.backends import backend_for
 from search.backends.postgresql import INDEX, tsquery_literal
 from search.models import SearchEntry
@@ -1095,3 +1095,134 @@ def test_after_a_rebuild_the_index_and_its_foreign_key_are_in_place(client):
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1 FROM pg_indexes WHERE indexname = %s", [INDEX])
             assert cursor.fetchone()
+
+
+# Each change builds an entry once
+
+THREE = ["정치", "경제", "사회"]
+
+
+@pytest.fixture
+def builds(monkeypatch):
+    """The article ids whose entries were built; the real builder still runs."""
+    built = []
+    real = indexing.values_for
+
+    def counting(article, using):
+        built.append(article.pk)
+        return real(article, using)
+
+    monkeypatch.setattr(indexing, "values_for", counting)
+    return built
+
+
+def test_one_categories_set_builds_the_entry_once_however_many_it_adds(builds):
+    article = quiet_article(title="어느 기사")
+    builds.clear()
+
+    article.categories.set(THREE)
+    assert builds == [article.pk]
+
+    article.categories.set(["정치"])  # removes two
+    assert builds == [article.pk, article.pk]
+
+
+def test_saving_an_article_and_its_three_categories_builds_once_when_deferred(
+    client, builds
+):
+    with indexing.deferred():
+        article = make_article(
+            title="세 갈래 기사", categories=["정치", "경제", "사회"]
+        )
+        assert builds == []
+
+    assert builds == [article.pk]
+    assert result_titles(search(client, "경제")) == ["세 갈래 기사"]
+
+
+def test_importing_a_document_with_three_categories_builds_its_entry_once(
+    client, builds, tmp_path
+):
+    (tmp_path / "세갈래.html").write_text(
+        "---\ntitle: 세 갈래 기사\ncategories: [정치, 경제, 사회]\n---\n"
+        "<p>국회와 시장, 거리의 이야기.</p>\n",
+        encoding="utf-8",
+    )
+
+    call_command("import_posts", str(tmp_path), verbosity=0)
+
+    article = Article.objects.get()
+    assert builds == [article.pk]
+    assert result_titles(search(client, "사회")) == ["세 갈래 기사"]
+
+
+def test_a_status_only_change_builds_nothing(builds):
+    article = quiet_article(title="게재 취소될 기사")
+    builds.clear()
+
+    article.status = Article.Status.UNPUBLISHED
+    article.save(update_fields=["status", "updated_at"])
+
+    assert builds == []
+
+
+def test_loading_the_seed_builds_its_entry_once(client, builds):
+    call_command("loaddata", "seed", verbosity=0)
+
+    assert builds == [Article.objects.get().pk]
+    assert result_titles(search(client, "방북")) == [SEED_TITLE]
+
+
+def test_loading_articles_with_three_categories_builds_each_entry_once(
+    client, builds, tmp_path
+):
+    rows = [
+        {"model": "articles.category", "fields": {"name": name, "slug": slug}}
+        for name, slug in (
+            ("정치", "politics"),
+            ("경제", "economy"),
+            ("사회", "society"),
+        )
+    ]
+    for key in ("one", "two"):
+        rows.append(
+            {
+                "model": "articles.article",
+                "fields": {
+                    "title": f"세 갈래 기사 {key}",
+                    "slug": key,
+                    "document_key": key,
+                    "body": "<p>본문</p>",
+                    "body_format": "html",
+                    "status": "published",
+                    "publish_at": "2024-01-01T00:00:00Z",
+                    "created_at": "2024-01-01T00:00:00Z",
+                    "updated_at": "2024-01-01T00:00:00Z",
+                },
+            }
+        )
+        rows.extend(
+            {
+                "model": "articles.categorizedarticle",
+                "fields": {"content_object": [key], "tag": [name]},
+            }
+            for name in THREE
+        )
+    fixture = tmp_path / "three.json"
+    fixture.write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
+
+    call_command("loaddata", str(fixture), verbosity=0)
+
+    assert sorted(builds) == sorted(Article.objects.values_list("pk", flat=True))
+    assert len(builds) == 2
+    assert len(result_titles(search(client, "경제"))) == 2
+
+
+def test_a_failed_deferred_block_builds_nothing(builds):
+    with pytest.raises(RuntimeError), transaction.atomic():
+        with indexing.deferred():
+            quiet_article(title="실패할 기사")
+            raise RuntimeError
+
+    assert builds == []
+    assert not SearchEntry.objects.exists()

@@ -21,6 +21,8 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
+from search import indexing
+
 from .. import workflow
 from ..models import Article, Author
 from ..text import unicode_slug
@@ -189,7 +191,9 @@ def import_documents(
 def _import_all(documents, *, now, progress, overwrite_edits, copied) -> ImportResult:
     now = now or timezone.now()
     result = ImportResult()
-    with workflow.batch("import"):
+    # Each article's search entry is built once, at the end, in batches: not
+    # once for the save and again for its categories.
+    with workflow.batch("import"), indexing.deferred():
         for done, document in enumerate(documents, start=1):
             warnings: list[str] = []
             article, created, reason = import_document(

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import models
 from django.db.models import F, Q
-from django.db.models.signals import pre_save
+from django.db.models.signals import post_save, pre_save
 from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
@@ -21,6 +21,7 @@ from taggit.models import TaggedItemBase
 from .. import images, rendering
 from ..querysets import ArticleQuerySet
 from ..text import nfc, reading_minutes, unicode_slug
+from . import loading
 from .people import Author
 from .taxonomy import Category, NFCTaggableManager
 
@@ -45,9 +46,23 @@ def new_document_key() -> str:
     return uuid.uuid4().hex
 
 
+# What the derived columns are made from, and the derived columns themselves.
+BODY_SOURCES = frozenset({"body", "body_format", "image", "image_url"})
+TEXT_FIELDS = ("title", "excerpt", "feature_text", "body", "image_alt",
+               "image_caption", "image_credit")  # fmt: skip
+SOURCE_FIELDS = BODY_SOURCES | {"slug", *TEXT_FIELDS}
+DERIVED_FIELDS = ("slug", "body_html", "reading_minutes")
+
+
 class ArticleManager(models.Manager.from_queryset(ArticleQuerySet)):
     def get_by_natural_key(self, document_key):
-        return self.get(document_key=document_key)
+        memo = loading.memo()
+        if memo is not None and (found := memo.get(self.model, self.db, document_key)):
+            return found
+        article = self.get(document_key=document_key)
+        if memo is not None:
+            memo.remember(article, self.db, document_key)
+        return article
 
 
 class ArticleStatus(models.TextChoices):
@@ -225,7 +240,18 @@ class Article(models.Model):
         verbose_name_plural = _("기사")
         # NULLs sort first on PostgreSQL and last on SQLite: say where they go.
         ordering = [F("publish_at").desc(nulls_last=True), "-pk"]
-        indexes = [models.Index(fields=["status", "publish_at"])]
+        indexes = [
+            # live(): walked newest first by publish_at, with expire_at in the
+            # index so a count or a page never reads the rows it skips.
+            models.Index(
+                fields=["status", "publish_at", "expire_at"], name="article_live_idx"
+            ),
+            # The front page's lead: the pinned articles, newest first. Two
+            # equality columns, so SQLite picks it without ANALYZE statistics.
+            models.Index(
+                fields=["is_pinned", "status", "publish_at"], name="article_pinned_idx"
+            ),
+        ]
         permissions = [
             ("publish_article", "기사 게재·예약·게재 취소·반려"),
             ("take_down_article", "기사 삭제 조치"),
@@ -253,6 +279,13 @@ class Article(models.Model):
     def __str__(self):
         return self.title
 
+    def save(self, *args, update_fields=None, **kwargs):
+        # A partial save of a source field writes what is derived from it too:
+        # the pre_save receiver rebuilds it, this makes sure it reaches the row.
+        if update_fields is not None and SOURCE_FIELDS.intersection(update_fields):
+            update_fields = {*update_fields, *DERIVED_FIELDS}
+        super().save(*args, update_fields=update_fields, **kwargs)
+
     def get_absolute_url(self):
         return reverse("articles:detail", kwargs={"slug": self.slug})
 
@@ -269,18 +302,23 @@ class Article(models.Model):
                 {"image_alt": _("업로드한 이미지에는 대체 텍스트가 필요합니다.")}
             )
 
-    def refresh_derived_fields(self) -> None:
+    def refresh_derived_fields(self, fields=None) -> None:
         """Normalise text and rebuild what is derived from the body.
 
         Runs before every save, raw ones from loaddata included, so a fixture can
-        never bring its own (possibly unsafe) rendered body.
+        never bring its own (possibly unsafe) rendered body. `fields` are the
+        fields a partial save writes (None: all); the body is rendered only when
+        one of BODY_SOURCES is among them, so a status change renders nothing.
+        The stored body HTML leaves out a first image that repeats the featured
+        image: it is dropped here, once, and never per page view.
         """
-        for field in ("title", "excerpt", "feature_text", "body", "image_alt",
-                      "image_caption", "image_credit"):  # fmt: skip
+        for field in TEXT_FIELDS:
             setattr(self, field, nfc(getattr(self, field)))
         self.slug = unicode_slug(self.slug or self.title) or self.document_key[:32]
-        self.body_html = rendering.render_body(self.body, self.body_format)
-        self.reading_minutes = reading_minutes(strip_tags(self.body_html))
+        if fields is None or BODY_SOURCES.intersection(fields):
+            html = rendering.render_body(self.body, self.body_format)
+            self.body_html = rendering.drop_image(html, self.image_src)
+            self.reading_minutes = reading_minutes(strip_tags(self.body_html))
 
     def is_live_at(self, now) -> bool:
         """Mirror ArticleQuerySet.live(): one rule, written twice, tested together."""
@@ -369,24 +407,46 @@ class Article(models.Model):
         """The renditions of the uploaded image, made when it was saved."""
         return images.picture(self)
 
-    @cached_property
-    def display_body_html(self) -> str:
-        """The body as shown under the featured image, without repeating it."""
-        return rendering.drop_image(self.body_html, self.image_src)
-
     def ordered_authors(self) -> list[Author]:
         return [byline.author for byline in self.bylines.all()]
 
 
 @receiver(pre_save, sender=Article)
-def rebuild_article_derived_fields(sender, instance, **kwargs):
-    instance.refresh_derived_fields()
+def rebuild_article_derived_fields(
+    sender, instance, raw=False, update_fields=None, **kwargs
+):
+    """Derive before every save; a partial save touching no source derives nothing.
+
+    A raw save (loaddata) always derives everything: never trust a fixture.
+    """
+    if raw or update_fields is None:
+        instance.refresh_derived_fields()
+    elif SOURCE_FIELDS.intersection(update_fields):
+        instance.refresh_derived_fields(update_fields)
+
+
+@receiver(post_save, sender=Article)
+@receiver(post_save, sender=Category)
+def remember_loaded_row(sender, instance, created, raw, using, **kwargs):
+    """In a bulk load, later rows name this one by natural key: keep it at hand."""
+    if raw and (memo := loading.memo()) is not None:
+        memo.remember(instance, using, instance.natural_key()[0], inserted=created)
 
 
 class CategorizedArticleManager(models.Manager):
     def get_by_natural_key(self, document_key, category_name):
+        category_name = nfc(category_name)
+        memo = loading.memo()
+        if memo is not None:
+            key = (document_key, category_name)
+            if found := memo.get(self.model, self.db, key):
+                return found
+            article = memo.get(Article, self.db, document_key)
+            if article is not None and memo.was_inserted(Article, self.db, article.pk):
+                # The load inserted the article: it has no category rows yet.
+                raise self.model.DoesNotExist(key)
         return self.get(
-            content_object__document_key=document_key, tag__name=nfc(category_name)
+            content_object__document_key=document_key, tag__name=category_name
         )
 
 
@@ -410,9 +470,21 @@ class CategorizedArticle(TaggedItemBase):
         ]
 
     def natural_key(self):
-        return (self.content_object.document_key, self.tag.name)
+        memo, db = loading.memo(), self._state.db
+        article = memo and memo.get_pk(Article, db, self.content_object_id)
+        category = memo and memo.get_pk(Category, db, self.tag_id)
+        return (
+            (article or self.content_object).document_key,
+            (category or self.tag).name,
+        )
 
     natural_key.dependencies = ["articles.article", "articles.category"]
+
+
+@receiver(post_save, sender=CategorizedArticle)
+def remember_loaded_category_row(sender, instance, raw, using, **kwargs):
+    if raw and (memo := loading.memo()) is not None:
+        memo.remember(instance, using, instance.natural_key())
 
 
 class BylineManager(models.Manager):

@@ -8,10 +8,21 @@ from taggit.models import NaturalKeyManager, TagBase
 
 from ..querysets import CategoryQuerySet
 from ..text import nfc, unicode_slug
+from . import loading
 
 
 class CategoryManager(NaturalKeyManager.from_queryset(CategoryQuerySet)):
-    """taggit's natural-key manager, with the read rules of querysets.py."""
+    """taggit's natural-key manager, with the read rules of querysets.py; a
+    loaddata run looks each category up once (`loading`)."""
+
+    def get_by_natural_key(self, name):
+        memo = loading.memo()
+        if memo is not None and (found := memo.get(self.model, self.db, name)):
+            return found
+        category = super().get_by_natural_key(name)
+        if memo is not None:
+            memo.remember(category, self.db, name)
+        return category
 
 
 class Category(TagBase):

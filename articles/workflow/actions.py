@@ -24,6 +24,8 @@ from typing import Any, ClassVar
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 
+from search import indexing
+
 from ..models import Article, ArticleTransition
 from .records import actor, record_revision
 from .rules import ActionRefused, Refusal, StaleVersion
@@ -108,9 +110,10 @@ class Action:
             self.raise_for(refusal)
         before = Touched.of(current)
         from_status = current.status
-        fields = self.apply(current, **inputs)
-        result = self.finish(article, current, fields, from_status, before, inputs)
-        return result
+        # The search entry is built once, after the fields and categories moved.
+        with indexing.deferred():
+            fields = self.apply(current, **inputs)
+        return self.finish(article, current, fields, from_status, before, inputs)
 
     def finish(self, article, current, fields, from_status, before, inputs):
         if fields:

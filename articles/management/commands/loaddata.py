@@ -1,9 +1,14 @@
-"""Django's loaddata, ending with the workflow's change signal for the articles it
-wrote.
+"""Django's loaddata, with derived data built once and the change signal sent.
 
-Fixtures save raw: no action runs, so nothing would tell a cache or an index that
-articles changed. This command notes every article a fixture row touched (the
-article itself, its categories, its bylines) and, once the load commits, sends
+Raw saves bypass the workflow, but not the receivers: each article's body is
+rendered by the pre_save receiver (a fixture never brings its own HTML) and its
+search entry is rebuilt. Here every article touched is indexed once, in
+batches, when the load ends (`search.indexing.deferred`), and rows this load
+saved are not looked up again by natural key (`articles.models.loading`).
+
+Fixtures save raw: no action runs, so nothing would tell a cache that articles
+changed. This command notes every article a fixture row touched (the article
+itself, its categories, its bylines) and, once the load commits, sends
 `article_changed` for each, as one batch (`workflow.batch_finished` follows).
 Overriding the command, rather than a `post_save` receiver, keeps the collecting
 to loaddata runs: raw saves elsewhere (tests' own fixtures) stay untouched.
@@ -13,6 +18,9 @@ from django.core.management.commands import loaddata
 
 from articles import workflow
 from articles.models import Article, Byline, CategorizedArticle
+from search import indexing
+
+from ...models import loading
 
 
 def article_id(instance) -> int | None:
@@ -28,7 +36,9 @@ def article_id(instance) -> int | None:
 class Command(loaddata.Command):
     def loaddata(self, fixture_labels):
         self.article_ids = set()
-        super().loaddata(fixture_labels)
+        # Inside loaddata's transaction: the entries commit with the rows.
+        with loading.remembered(), indexing.deferred():
+            super().loaddata(fixture_labels)
         if self.article_ids:
             workflow.announce(
                 Article.objects.filter(pk__in=self.article_ids).order_by("pk"),

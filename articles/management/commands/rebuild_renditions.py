@@ -52,6 +52,9 @@ class Command(BaseCommand):
                 )
             )
         if prune:
-            deleted = images.prune_renditions(now=timezone.now())
+            lists = Article.objects.exclude(renditions={}).values_list(
+                "renditions", flat=True
+            )
+            deleted = images.prune_renditions(lists.iterator(), now=timezone.now())
             if verbosity >= 1:
                 self.stdout.write(f"Deleted {len(deleted)} unlisted rendition files.")
