@@ -949,13 +949,14 @@ def test_search_page_query_count_is_pinned(client, settings):
         with CaptureQueriesContext(connection) as queries:
             response = search(client, "가뭄", **params)
         assert response.status_code == 200
-        # The page's own queries on top of what every page costs: match ids,
-        # articles, their categories and bylines, and PostgreSQL's time limit.
+        # The page's own queries on top of what every page costs: match ids, and
+        # the articles with their categories and bylines (one query, see
+        # for_listing), and PostgreSQL's time limit.
         # (Savepoints exist only because each test runs in a transaction.)
         own = sum("SAVEPOINT" not in q["sql"] for q in queries.captured_queries) - len(
             base
         )
-        assert own == (5 if connection.vendor == "postgresql" else 4), [
+        assert own == (3 if connection.vendor == "postgresql" else 2), [
             q["sql"] for q in queries.captured_queries
         ]
 
@@ -1106,13 +1107,13 @@ THREE = ["정치", "경제", "사회"]
 def builds(monkeypatch):
     """The article ids whose entries were built; the real builder still runs."""
     built = []
-    real = indexing.values_for
+    real = indexing.analyse_article
 
-    def counting(article, using):
+    def counting(article, category_names):
         built.append(article.pk)
-        return real(article, using)
+        return real(article, category_names)
 
-    monkeypatch.setattr(indexing, "values_for", counting)
+    monkeypatch.setattr(indexing, "analyse_article", counting)
     return built
 
 
