@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class ArticlesConfig(AppConfig):
     name = "articles"
     verbose_name = "기사"
+
+    def ready(self):
+        from . import invalidation, sitecache
+
+        invalidation.connect()
+        sitecache.connect()

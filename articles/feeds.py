@@ -23,7 +23,8 @@ class RssWithAuthors(Rss201rev2Feed):
     def add_item_elements(self, handler, item):
         super().add_item_elements(handler, item)
         for name, _url in item["authors"]:
-            handler.addQuickElement("dc:creator", name)
+            # Read as HTML like every RSS text: a "<" in a name arrives escaped.
+            handler.addQuickElement("dc:creator", escape(name))
 
 
 class AtomWithAuthors(Atom1Feed):
@@ -39,18 +40,28 @@ class AtomWithAuthors(Atom1Feed):
 
 
 class LatestArticlesFeed(Feed):
+    """RSS readers take titles, descriptions and categories as HTML, so every
+    text is HTML-escaped before the XML writer escapes it again: a "<" typed in
+    a headline or a category name reaches the reader as text, never as markup.
+    Atom's texts here are plain text (no type attribute): the Atom feeds set
+    `text_is_html` off and pass them as they are."""
+
     feed_type = RssWithAuthors
     language = seo.LANGUAGE
     url_name = "feed-rss"
+    text_is_html = True
+
+    def text(self, value: str) -> str:
+        return escape(value) if self.text_is_html else value
 
     def get_object(self, request, *args, **kwargs):
         return None
 
     def title(self, obj):
-        return settings.NEWSROOM_SITE_NAME
+        return self.text(settings.NEWSROOM_SITE_NAME)
 
     def description(self, obj):
-        return f"{settings.NEWSROOM_SITE_NAME}의 최신 기사"
+        return self.text(f"{settings.NEWSROOM_SITE_NAME}의 최신 기사")
 
     def link(self, obj):
         return seo.absolute_url(reverse("articles:list"))
@@ -69,8 +80,7 @@ class LatestArticlesFeed(Feed):
         return self.articles(obj).newest_first().for_listing()[:FEED_LENGTH]
 
     def item_title(self, item):
-        # RSS readers take a title as HTML, so a "<" in it must arrive escaped.
-        return escape(item.title)
+        return self.text(item.title)
 
     def item_description(self, item):
         return escape(item.summary)
@@ -85,7 +95,7 @@ class LatestArticlesFeed(Feed):
         return item.last_modified_at
 
     def item_categories(self, item):
-        return [category.name for category in item.categories.all()]
+        return [self.text(category.name) for category in item.categories.all()]
 
     def item_extra_kwargs(self, item):
         return {
@@ -100,10 +110,8 @@ class LatestArticlesAtomFeed(LatestArticlesFeed):
     feed_type = AtomWithAuthors
     url_name = "feed-atom"
     subtitle = LatestArticlesFeed.description
-
-    def item_title(self, item):
-        # An Atom title without a type attribute is plain text: no escaping.
-        return item.title
+    # An Atom text without a type attribute is plain text: no escaping.
+    text_is_html = False
 
 
 class CategoryFeed(LatestArticlesFeed):
@@ -115,10 +123,12 @@ class CategoryFeed(LatestArticlesFeed):
         return get_object_or_404(Category.objects.with_live_articles(), slug=slug)
 
     def title(self, obj):
-        return f"{settings.NEWSROOM_SITE_NAME} · {obj.name}"
+        return self.text(f"{settings.NEWSROOM_SITE_NAME} · {obj.name}")
 
     def description(self, obj):
-        return obj.description or f"{settings.NEWSROOM_SITE_NAME}의 {obj.name} 기사"
+        return self.text(
+            obj.description or f"{settings.NEWSROOM_SITE_NAME}의 {obj.name} 기사"
+        )
 
     def link(self, obj):
         return seo.absolute_url(obj.get_absolute_url())
@@ -134,5 +144,4 @@ class CategoryAtomFeed(CategoryFeed):
     feed_type = AtomWithAuthors
     url_name = "category-feed-atom"
     subtitle = CategoryFeed.description
-
-    item_title = LatestArticlesAtomFeed.item_title
+    text_is_html = False

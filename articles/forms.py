@@ -6,7 +6,7 @@ from django import forms
 from django.contrib.admin import widgets as admin_widgets
 from django.core.exceptions import ValidationError
 
-from . import images, limits, revisions, workflow
+from . import images, limits, ratelimits, revisions, workflow
 from .models import Article, Correction
 
 
@@ -34,6 +34,13 @@ class FeaturedImageField(forms.ImageField):
     """
 
     default_validators = []  # the file name proves nothing; the decoding does
+    too_many = (
+        "이미지는 한 사람이 한 시간에 %(limit)s장까지 올릴 수 있습니다. "
+        "%(minutes)s분 뒤에 이미지를 다시 골라 저장하세요. 다른 입력 내용은 "
+        "그대로 남아 있고, 아직 아무것도 저장하지 않았습니다."
+    )
+    # The person uploading (set by ArticleAdminForm), counted by ratelimits.py.
+    uploader = None
 
     def __init__(self, **kwargs):
         # Always ours, also over the admin's AdminFileWidget (which links the file).
@@ -50,6 +57,14 @@ class FeaturedImageField(forms.ImageField):
         if upload is None:
             return None
         images.check_file_size(upload.size)
+        if self.uploader is not None:
+            minutes = ratelimits.take_upload(self.uploader)
+            if minutes is not None:
+                raise ValidationError(
+                    self.too_many,
+                    code="too_many",
+                    params={"limit": ratelimits.uploads_per_hour(), "minutes": minutes},
+                )
         if hasattr(data, "temporary_file_path"):
             source = data.temporary_file_path()
         else:
@@ -127,6 +142,8 @@ class ArticleAdminForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.conflicts = []
         self.expected_version = None
+        if "image" in self.fields and getattr(self.user, "pk", None):
+            self.fields["image"].uploader = self.user
         if self.instance.pk:
             self.fields["seen_version"].initial = self.instance.version
 

@@ -1,22 +1,27 @@
 """What the public pages show beyond a plain newest-first list: the front page's
 lead story and sections, related articles and the date archives.
 
-Every function starts from Article.objects.live() and costs a fixed number of
-queries however many articles, categories or authors it returns.
+Every function starts from Article.objects.live() and costs one query (or
+none: the site-wide lists come from sitecache) however many articles,
+categories or authors it returns.
 """
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, F, Window
-from django.db.models.functions import RowNumber, TruncMonth
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import reverse
-from django.utils import timezone
 
+from . import sitecache
 from .models import Article, CategorizedArticle, Category
+from .querysets import period_bounds
 
 SECTION_ARTICLES = 4
 RELATED_ARTICLES = 4
+# How many of the newest articles in its categories an article's related list
+# is chosen from.
+RELATED_CANDIDATES = 40
 
 
 @dataclass(frozen=True)
@@ -39,13 +44,18 @@ class ArchivePeriod:
 
 
 def lead_story(now: datetime | None = None) -> Article | None:
-    """The newest live pinned article; with none pinned, the newest live article."""
-    return (
-        Article.objects.live(now)
-        .for_listing()
-        .order_by(F("is_pinned").desc(), "-publish_at", "-pk")
-        .first()
-    )
+    """The newest live pinned article; with none pinned, the newest live article.
+
+    One query: each candidate is found by its own index-backed subquery (a
+    partial index holds the pinned ones), not by sorting every live article.
+    """
+    live = Article.objects.live(now)
+    pinned = live.filter(is_pinned=True).newest_first().values("pk")[:1]
+    newest = live.newest_first().values("pk")[:1]
+    lead = Article.objects.filter(
+        pk=Coalesce(Subquery(pinned), Subquery(newest))
+    ).for_cards()
+    return next(iter(lead), None)
 
 
 @dataclass
@@ -58,69 +68,87 @@ def front_page_sections(
     now: datetime | None = None, per_section: int = SECTION_ARTICLES
 ) -> list[Section]:
     """Categories marked as sections, in the editors' order, each with its newest
-    live articles; a section with none is left out."""
-    now = now or timezone.now()
-    categories = list(
-        Category.objects.filter(is_section=True).order_by("section_order", "name")
-    )
+    live articles; a section with none is left out.
+
+    The sections come from the site cache; their articles are one query: each
+    section's newest `per_section` is its own LIMIT subquery, so the work does
+    not grow with the size of a section. An article can lead two sections; each
+    section then takes, from the union, the newest of its own members, which are
+    exactly its newest `per_section`.
+    """
+    categories = sitecache.site_lists(now).sections
     if not categories:
         return []
-    # One row per (section, article), numbered newest first within each section.
-    rows = (
-        CategorizedArticle.objects.filter(
-            tag__in=categories, content_object__in=Article.objects.live(now)
-        )
-        .annotate(
-            rank=Window(
-                RowNumber(),
-                partition_by=F("tag_id"),
-                order_by=[
-                    F("content_object__publish_at").desc(),
-                    F("content_object_id").desc(),
-                ],
+    live = Article.objects.live(now)
+    newest = Q()
+    for category in categories:
+        members = live.filter(
+            Exists(
+                CategorizedArticle.objects.filter(
+                    content_object=OuterRef("pk"), tag_id=category.pk
+                )
             )
         )
-        .filter(rank__lte=per_section)
-        .order_by("tag_id", "rank")
-        .values_list("tag_id", "content_object_id")
-    )
-    picked: dict[int, list[int]] = {}
-    for category_id, article_id in rows:
-        picked.setdefault(category_id, []).append(article_id)
-    ids = {pk for pks in picked.values() for pk in pks}
-    articles = Article.objects.filter(pk__in=ids).for_listing().in_bulk()
-    return [
-        Section(category, [articles[pk] for pk in picked[category.pk]])
-        for category in categories
-        if category.pk in picked
-    ]
+        newest |= Q(pk__in=members.newest_first().values("pk")[:per_section])
+    articles = list(Article.objects.filter(newest).newest_first().for_cards())
+    sections = []
+    for category in categories:
+        shown = [
+            article
+            for article in articles
+            if any(c.pk == category.pk for c in article.categories.all())
+        ][:per_section]
+        if shown:
+            sections.append(Section(category, shown))
+    return sections
 
 
 def related_articles(
-    article: Article, now: datetime | None = None, limit: int = RELATED_ARTICLES
+    article: Article,
+    now: datetime | None = None,
+    limit: int = RELATED_ARTICLES,
+    candidates: int = RELATED_CANDIDATES,
 ) -> list[Article]:
     """Live articles sharing a category with `article`: most shared first, then
-    newest."""
+    newest; never the article itself.
+
+    Bounded work, one query: the candidates are the `candidates` newest live
+    articles in any of its categories (found newest first through the
+    publish_at index), and only they are ranked by how many categories they
+    share. An older article sharing more categories than every candidate is
+    not among them: on a news site the recent ones are the related reading.
+    """
     category_ids = [category.pk for category in article.categories.all()]
     if not category_ids:
         return []
-    return list(
+    in_its_categories = CategorizedArticle.objects.filter(
+        content_object=OuterRef("pk"), tag_id__in=category_ids
+    )
+    newest = (
         Article.objects.live(now)
         .exclude(pk=article.pk)
-        .filter(categorized_items__tag_id__in=category_ids)
-        .annotate(shared=Count("categorized_items"))
+        .filter(Exists(in_its_categories))
+        .newest_first()
+        .values("pk")[:candidates]
+    )
+    shared = (
+        in_its_categories.order_by()
+        .values("content_object")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    return list(
+        Article.objects.filter(pk__in=newest)
+        .annotate(shared=Subquery(shared))
         .order_by("-shared", "-publish_at", "-pk")
-        .for_listing()[:limit]
+        .for_cards()[:limit]
     )
 
 
 def archive_years(now: datetime | None = None) -> list[int]:
-    """Years with live articles, newest first, in the site's time zone."""
-    zone = timezone.get_current_timezone()
-    moments = Article.objects.live(now).datetimes(
-        "publish_at", "year", order="DESC", tzinfo=zone
-    )
-    return [moment.year for moment in moments]
+    """Years with live articles, newest first, in the site's time zone (cached:
+    see sitecache)."""
+    return list(sitecache.site_lists(now).archive_years)
 
 
 @dataclass
@@ -132,17 +160,27 @@ class MonthCount:
 
 def month_counts(year: int, now: datetime | None = None) -> list[MonthCount]:
     """How many live articles each month of `year` has, months without any left
-    out, January first. Raises ValueError for a year the archive cannot cover."""
-    zone = timezone.get_current_timezone()
-    rows = (
+    out, January first. Raises ValueError for a year the archive cannot cover.
+
+    One query of twelve filtered counts over the year's index range: grouping
+    by a truncated month would call a date function on every row (a Python
+    function on SQLite).
+    """
+    counts = (
         Article.objects.live(now)
         .published_in(year)
-        .order_by()
-        .annotate(month=TruncMonth("publish_at", tzinfo=zone))
-        .values("month")
-        .annotate(count=Count("pk"))
-        .order_by("month")
+        .aggregate(
+            **{
+                f"m{month}": Count(
+                    "pk", filter=Q(publish_at__gte=start, publish_at__lt=end)
+                )
+                for month in range(1, 13)
+                for start, end in [period_bounds(year, month)]
+            }
+        )
     )
     return [
-        MonthCount(row["month"].year, row["month"].month, row["count"]) for row in rows
+        MonthCount(year, month, counts[f"m{month}"])
+        for month in range(1, 13)
+        if counts[f"m{month}"]
     ]

@@ -8,11 +8,13 @@ revocation live in the database, so an editor can end a link at any time.
 from datetime import datetime
 
 from django.core import signing
+from django.db import IntegrityError, transaction
+from django.db.models import F, Sum
 from django.urls import reverse
 from django.utils import timezone
 
 from . import workflow
-from .models import Article, ShareLink, ShareLinkVisit
+from .models import Article, ShareLink, ShareLinkVisitCount
 
 # Opening and ending links are workflow actions (workflow/sharing.py).
 DEFAULT_HOURS = workflow.DEFAULT_HOURS
@@ -21,7 +23,7 @@ create_share_link = workflow.create_share_link
 revoke_share_link = workflow.revoke_share_link
 _SALT = "articles.share-link"
 
-Outcome = ShareLinkVisit.Outcome
+Outcome = ShareLinkVisitCount.Outcome
 
 
 def _signer() -> signing.Signer:
@@ -63,11 +65,49 @@ def outcome(link: ShareLink, *, now: datetime | None = None) -> str:
 
 
 def record_visit(
-    link: ShareLink, result: str, *, ip_address: str | None, user_agent: str
-) -> ShareLinkVisit:
-    return ShareLinkVisit.objects.create(
-        link=link,
-        outcome=result,
-        ip_address=ip_address or None,
-        user_agent=(user_agent or "")[:300],
-    )
+    link: ShareLink,
+    result: str,
+    *,
+    ip_address: str | None,
+    user_agent: str,
+    now: datetime | None = None,
+) -> None:
+    """Count one request for `link` that ended in `result`: one row per outcome,
+    however often the link is asked for (see ShareLinkVisitCount)."""
+    now = now or timezone.now()
+    last = {
+        "last_at": now,
+        "last_ip_address": ip_address or None,
+        "last_user_agent": (user_agent or "")[:300],
+    }
+    rows = ShareLinkVisitCount.objects.filter(link=link, outcome=result)
+    with transaction.atomic():
+        if rows.update(count=F("count") + 1, **last):
+            return
+        try:
+            # Two first visits at once: the unique (link, outcome) pair lets one
+            # create the row; the other then counts on it.
+            with transaction.atomic():
+                ShareLinkVisitCount.objects.create(
+                    link=link, outcome=result, count=1, first_at=now, **last
+                )
+        except IntegrityError:
+            rows.update(count=F("count") + 1, **last)
+
+
+def visit_summary(link: ShareLink) -> dict:
+    """What the share-links page shows of a link's visits: times shown, times
+    refused (expired, revoked, taken down) and the last request. Reads
+    `link.visit_counts.all()`, so a prefetch makes a list of links one query."""
+    rows = list(link.visit_counts.all())
+    return {
+        "shown": sum(r.count for r in rows if r.outcome == Outcome.SHOWN),
+        "refused": sum(r.count for r in rows if r.outcome != Outcome.SHOWN),
+        "last_at": max((r.last_at for r in rows), default=None),
+    }
+
+
+def visits(link: ShareLink, outcome: str = Outcome.SHOWN) -> int:
+    """How many requests for `link` ended in `outcome`."""
+    total = link.visit_counts.filter(outcome=outcome).aggregate(n=Sum("count"))["n"]
+    return total or 0

@@ -6,10 +6,27 @@ the model (is_live_at, is_scheduled_at, is_expired_at, last_modified_at), one
 parametrised test checks both.
 """
 
+import json
 from datetime import datetime
+from operator import itemgetter
 
 from django.db import models
-from django.db.models import Case, Exists, F, Max, OuterRef, Prefetch, Q, Subquery, When
+from django.db.models import (
+    Aggregate,
+    Case,
+    Exists,
+    F,
+    JSONField,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    Subquery,
+    TextField,
+    When,
+)
+from django.db.models.functions import JSONObject
+from django.db.models.query import ModelIterable
 from django.utils import timezone
 
 # Archives reach this far: beyond, a date cannot be turned into UTC and back.
@@ -83,7 +100,24 @@ class ArticleQuerySet(models.QuerySet):
         return self.order_by("-publish_at", "-pk")
 
     def in_category(self, category) -> "ArticleQuerySet":
-        return self.filter(categories=category)
+        """Articles in `category`. An IN list, not a join: a newest-first page
+        then walks the publish_at index and stops after one page, instead of
+        sorting every article of the category (with its card data) first."""
+        from .models import CategorizedArticle
+
+        return self.filter(
+            pk__in=CategorizedArticle.objects.filter(tag=category).values(
+                "content_object_id"
+            )
+        )
+
+    def by_author(self, author) -> "ArticleQuerySet":
+        """Articles with `author` in the byline (an IN list, as in_category)."""
+        from .models import Byline
+
+        return self.filter(
+            pk__in=Byline.objects.filter(author=author).values("article_id")
+        )
 
     def published_in(self, year: int, month: int | None = None) -> "ArticleQuerySet":
         """Articles published in a year or a month of it, in the site's time zone.
@@ -94,21 +128,155 @@ class ArticleQuerySet(models.QuerySet):
         start, end = period_bounds(year, month)
         return self.filter(publish_at__gte=start, publish_at__lt=end)
 
+    def next_scheduled_change(self, now: datetime | None = None) -> datetime | None:
+        """The next moment after `now` when an article goes live or expires on its
+        own (a publish or expiry time ahead), or None: until then live() gives
+        the same answer, which is how long a cached page may live."""
+        now = now or timezone.now()
+        published = self.filter(status=self.model.Status.PUBLISHED)
+        times = published.aggregate(
+            publish=Min("publish_at", filter=Q(publish_at__gt=now)),
+            expire=Min("expire_at", filter=Q(expire_at__gt=now)),
+        )
+        upcoming = [moment for moment in times.values() if moment is not None]
+        return min(upcoming, default=None)
+
     def latest_modification(self) -> datetime | None:
         """The newest last_modified_at among these articles, or None for none."""
         return self.aggregate(latest=Max(last_modified()))["latest"]
 
     def for_listing(self) -> "ArticleQuerySet":
-        """Prefetch what a card shows, so a page costs the same for any length."""
-        from .models import Byline
+        """Fetch what a card shows, categories and bylines included, in the
+        article query itself: one query for a list of any length.
 
-        return self.prefetch_related(
-            "categories",
-            Prefetch(
-                "bylines",
-                queryset=Byline.objects.select_related("author").order_by("position"),
-            ),
+        Each row carries its categories and its byline as JSON arrays built by
+        correlated subqueries (indexed on the article's id); the rows then fill
+        Django's prefetch cache, so article.categories.all() and
+        article.ordered_authors() read them without a query, exactly as after
+        prefetch_related(), which would cost two more queries per list.
+        """
+        from .models import Byline, CategorizedArticle
+
+        categories = (
+            CategorizedArticle.objects.filter(content_object=OuterRef("pk"))
+            .order_by()
+            .values("content_object")
+            .annotate(
+                data=JSONArrayAgg(
+                    JSONObject(
+                        row="pk", id="tag_id", name="tag__name", slug="tag__slug"
+                    )
+                )
+            )
+            .values("data")
         )
+        bylines = (
+            Byline.objects.filter(article=OuterRef("pk"))
+            .order_by()
+            .values("article")
+            .annotate(
+                data=JSONArrayAgg(
+                    JSONObject(
+                        row="pk",
+                        position="position",
+                        id="author_id",
+                        name="author__name",
+                        slug="author__slug",
+                    )
+                )
+            )
+            .values("data")
+        )
+        clone = self.annotate(
+            # Decoded by ListingIterable: psycopg already decodes json, SQLite
+            # gives text, and JSONField would decode it a second time.
+            listed_categories=Subquery(categories, output_field=TextField()),
+            listed_bylines=Subquery(bylines, output_field=TextField()),
+        )
+        clone._iterable_class = ListingIterable
+        return clone
+
+    def for_cards(self) -> "ArticleQuerySet":
+        """for_listing() without the body: lists never show it."""
+        return self.for_listing().defer("body", "body_html", "front_matter")
+
+
+class JSONArrayAgg(Aggregate):
+    """The rows' values as one JSON array: json_group_array on SQLite, json_agg
+    on PostgreSQL. Unordered: ListingIterable sorts in Python."""
+
+    function = "JSON_GROUP_ARRAY"
+    output_field = JSONField()
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return self.as_sql(compiler, connection, function="JSON_AGG", **extra_context)
+
+
+def _decoded(value) -> list:
+    """A JSON array annotation as a list: NULL (no rows) is the empty list."""
+    if value is None:
+        return []
+    if isinstance(value, str):  # SQLite gives text, psycopg a decoded list
+        return json.loads(value)
+    return value
+
+
+def _cached_queryset(model, objects: list) -> models.QuerySet:
+    """A queryset already evaluated to `objects`, as prefetch_related leaves it."""
+    queryset = models.QuerySet(model=model)
+    queryset._result_cache = objects
+    queryset._prefetch_done = True
+    return queryset
+
+
+class ListingIterable(ModelIterable):
+    """Articles from for_listing(), with their categories (in the order they
+    were given) and bylines (in byline order) in the prefetch cache.
+
+    A category or an author on several cards of one list is one shared
+    instance: building model instances is most of this loop's cost.
+    """
+
+    def __iter__(self):
+        from .models import Author, Byline, Category
+
+        categories: dict[int, Category] = {}
+        authors: dict[int, Author] = {}
+        for article in super().__iter__():
+            category_rows = sorted(
+                _decoded(article.__dict__.pop("listed_categories", None)),
+                key=itemgetter("row"),
+            )
+            byline_rows = sorted(
+                _decoded(article.__dict__.pop("listed_bylines", None)),
+                key=itemgetter("position", "row"),
+            )
+            for row in category_rows:
+                if row["id"] not in categories:
+                    categories[row["id"]] = Category(
+                        id=row["id"], name=row["name"], slug=row["slug"]
+                    )
+            bylines = []
+            for row in byline_rows:
+                author = authors.get(row["id"])
+                if author is None:
+                    author = authors[row["id"]] = Author(
+                        id=row["id"], name=row["name"], slug=row["slug"]
+                    )
+                byline = Byline(
+                    id=row["row"],
+                    article_id=article.pk,
+                    author_id=author.pk,
+                    position=row["position"],
+                )
+                byline._state.fields_cache = {"article": article, "author": author}
+                bylines.append(byline)
+            cache = article.__dict__.setdefault("_prefetched_objects_cache", {})
+            cache["categories"] = _cached_queryset(
+                Category, [categories[row["id"]] for row in category_rows]
+            )
+            cache["bylines"] = _cached_queryset(Byline, bylines)
+            yield article
 
 
 class _WithLiveArticles(models.QuerySet):

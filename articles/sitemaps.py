@@ -2,12 +2,14 @@
 Google News sitemap of the last 48 hours; and robots.txt, which names the index."""
 
 import copy
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.sitemaps import Sitemap
 from django.contrib.sitemaps import views as sitemap_views
+from django.db.models import Count, Max, Q
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
@@ -15,6 +17,7 @@ from django.utils import timezone
 
 from . import seo
 from .models import Article, Author, Category
+from .querysets import last_modified
 
 NEWS_WINDOW = timedelta(hours=48)
 # Google News reads at most 1,000 URLs from one news sitemap.
@@ -38,6 +41,17 @@ class SiteSitemap(Sitemap):
 
     template_name = "articles/sitemap.xml"
 
+    def __init__(self, known: "Known | None" = None):
+        # The index passes what it already counted, so the sitemap asks no more.
+        self.known = known
+
+    @property
+    def paginator(self):
+        paginator = super().paginator
+        if self.known is not None:
+            paginator.count = self.known.count
+        return paginator
+
     @property
     def protocol(self):
         # Django's index view reads this attribute; get_protocol() defaults to it.
@@ -53,6 +67,8 @@ class SiteSitemap(Sitemap):
         raise NotImplementedError
 
     def get_latest_lastmod(self):
+        if self.known is not None:
+            return _whole_seconds(self.known.latest)
         return _whole_seconds(self.latest_change())
 
     def latest_change(self):
@@ -136,6 +152,37 @@ SITEMAPS = {
 }
 
 
+@dataclass(frozen=True)
+class Known:
+    """How many items a sitemap has and their newest change."""
+
+    count: int
+    latest: datetime | None
+
+
+def index_figures(now: datetime | None = None) -> dict[str, Known]:
+    """Every section's count and newest change, in three queries (one per
+    model) rather than two per section."""
+    now = now or timezone.now()
+    recent = Q(publish_at__gte=now - NEWS_WINDOW)
+    articles = Article.objects.live(now).aggregate(
+        count=Count("pk"),
+        latest=Max(last_modified()),
+        news_count=Count("pk", filter=recent),
+        news_latest=Max(last_modified(), filter=recent),
+    )
+    figures = {
+        "articles": Known(articles["count"], articles["latest"]),
+        "news": Known(min(articles["news_count"], NEWS_LIMIT), articles["news_latest"]),
+    }
+    for name, model in (("categories", Category), ("authors", Author)):
+        row = model.objects.with_last_modified(now).aggregate(
+            count=Count("pk"), latest=Max("last_modified")
+        )
+        figures[name] = Known(row["count"], row["latest"])
+    return figures
+
+
 def index(request):
     """The sitemap index: Django's own view, with its Last-Modified header.
 
@@ -147,7 +194,9 @@ def index(request):
     """
     addressed_to_site = copy.copy(request)
     addressed_to_site.get_host = _site_domain
-    return sitemap_views.index(addressed_to_site, SITEMAPS, sitemap_url_name="sitemap")
+    figures = index_figures()
+    sitemaps = {name: cls(figures[name]) for name, cls in SITEMAPS.items()}
+    return sitemap_views.index(addressed_to_site, sitemaps, sitemap_url_name="sitemap")
 
 
 def section(request, section):

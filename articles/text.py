@@ -13,9 +13,16 @@ _INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\u
 CHARACTERS_PER_MINUTE = 500
 
 
+# Control characters other than tab and line breaks: nobody types them, XML 1.0
+# cannot carry them (one in a headline made every feed answer 500) and
+# PostgreSQL text cannot hold NUL. Dropped wherever text is normalised.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
 def nfc(value: str) -> str:
-    """Compose decomposed jamo (as macOS writes them) so equal text compares equal."""
-    return unicodedata.normalize("NFC", value) if value else value
+    """Compose decomposed jamo (as macOS writes them) so equal text compares equal,
+    and drop control characters."""
+    return unicodedata.normalize("NFC", _CONTROL.sub("", value)) if value else value
 
 
 def unicode_slug(value: str, *, max_length: int = 200) -> str:

@@ -54,26 +54,43 @@ class MonthConverter:
         return f"{int(value):02d}"
 
 
+class NameConverter:
+    """A path segment as <str:> takes it (Hangul included), but never a NUL.
+
+    PostgreSQL refuses a NUL in any text value, so /articles/%00/ would reach
+    the database and answer 500; with this converter it matches no URL: 404.
+    """
+
+    regex = "[^/\x00]+"
+
+    def to_python(self, value):
+        return value
+
+    def to_url(self, value):
+        return value
+
+
+register_converter(NameConverter, "name")
 register_converter(YearConverter, "yyyy")
 register_converter(MonthConverter, "mm")
 
 app_name = "articles"
 
-# <str:slug>, not <slug:slug>: Django's slug converter rejects Hangul.
+# <name:slug>, not <slug:slug>: Django's slug converter rejects Hangul.
 urlpatterns = [
     path("", views.ArticleListView.as_view(), name="list"),
     path(
-        "articles/<str:slug>/",
+        "articles/<name:slug>/",
         composed(views.ArticleDetailView.as_view()),
         name="detail",
     ),
     path(
-        "categories/<str:slug>/",
+        "categories/<name:slug>/",
         composed(views.CategoryDetailView.as_view()),
         name="category",
     ),
     path(
-        "authors/<str:slug>/",
+        "authors/<name:slug>/",
         composed(views.AuthorDetailView.as_view()),
         name="author",
     ),
@@ -83,5 +100,5 @@ urlpatterns = [
         views.ArchiveMonthView.as_view(),
         name="archive-month",
     ),
-    path("share/<str:token>/", preview_views.share_link_view, name="share"),
+    path("share/<name:token>/", preview_views.share_link_view, name="share"),
 ]

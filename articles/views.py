@@ -13,18 +13,37 @@ class ArticleListMixin:
     """Live articles, newest first, paginated; invalid page numbers answer 404.
 
     ListView turns a page that is not a number, below 1 or past the end into
-    Http404, so no page number reaches the database or answers 500.
+    Http404, so no page number reaches the database or answers 500. With
+    `empty_is_404`, a list without any article answers 404 too, decided from
+    the paginator's count (ListView's own allow_empty=False would spend a query
+    of its own on it). A page costs the count and the page itself: the cards'
+    categories and bylines come with the page (for_cards).
     """
 
     model = Article
     context_object_name = "articles"
+    empty_is_404 = False
+    # Set when the view already knows how many articles the list has.
+    known_count = None
 
     def get_paginate_by(self, queryset):
         return settings.NEWSROOM_ARTICLES_PER_PAGE
 
     def get_queryset(self):
         # Built per request: live() reads the clock.
-        return Article.objects.live().newest_first().for_listing()
+        return Article.objects.live().newest_first().for_cards()
+
+    def get_paginator(self, queryset, per_page, **kwargs):
+        paginator = super().get_paginator(queryset, per_page, **kwargs)
+        if self.known_count is not None:
+            paginator.count = self.known_count  # a cached_property: no COUNT
+        return paginator
+
+    def paginate_queryset(self, queryset, page_size):
+        paginated = super().paginate_queryset(queryset, page_size)
+        if self.empty_is_404 and paginated[0].count == 0:
+            raise Http404("게재된 기사가 없습니다.")
+        return paginated
 
 
 class ArticleListView(ArticleListMixin, ListView):
@@ -50,7 +69,7 @@ class ArticleListView(ArticleListMixin, ListView):
             is_front=is_front,
             lead=self.lead if is_front else None,
             sections=listings.front_page_sections() if is_front else [],
-            archive_years=listings.archive_years() if is_front else [],
+            archive_years=listings.archive_years() if is_front else (),
         )
         return context
 
@@ -78,7 +97,7 @@ class CategoryDetailView(ArticleListMixin, ListView):
     template_name = "articles/category_detail.html"
     # A category with no live article answers 404: its name alone could announce
     # a story that is still a draft.
-    allow_empty = False
+    empty_is_404 = True
 
     def get_queryset(self):
         self.category = get_object_or_404(Category, slug=self.kwargs["slug"])
@@ -93,7 +112,7 @@ class AuthorDetailView(ArticleListMixin, ListView):
 
     def get_queryset(self):
         self.author = get_object_or_404(Author, slug=self.kwargs["slug"])
-        return super().get_queryset().filter(authors=self.author)
+        return super().get_queryset().by_author(self.author)
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(author=self.author, **kwargs)
@@ -115,7 +134,7 @@ class ArchiveMixin(ArticleListMixin):
     a date filter, which is ArticleQuerySet.published_in().
     """
 
-    allow_empty = False
+    empty_is_404 = True
     month = None
 
     def get_queryset(self):
@@ -136,11 +155,20 @@ class ArchiveMixin(ArticleListMixin):
 
 
 class ArchiveYearView(ArchiveMixin, ListView):
+    """A year's articles with its months' counts, which also give the list's
+    length: the page costs the counts and the page itself."""
+
     template_name = "articles/archive_year.html"
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        self.months = listings.month_counts(self.year)
+        self.known_count = sum(entry.count for entry in self.months)
+        return queryset
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
-            months=listings.month_counts(self.year),
+            months=self.months,
             archive_years=listings.archive_years(),
             **kwargs,
         )

@@ -1,25 +1,27 @@
-"""Benchmark Korean search on PostgreSQL with 100,000 synthetic articles.
+"""Benchmark Korean search on PostgreSQL or SQLite at 10,000 and 100,000 articles.
 
-Not a test. It creates its own database (``newsroom_bench`` by default) on the
-server that DATABASE_URL names, migrates it, loads the seed article, adds
-synthetic Korean articles with ``bulk_create``, builds the search index the way
-``manage.py rebuild_search_index`` does, then times the search page's queries
-(count + first page, as the view runs them, and the whole page through the
-test client) and prints EXPLAIN ANALYZE plans. The database is dropped at the
-end unless --keep is given.
+Not a test. It creates its own scratch database (PostgreSQL: ``h2_bench_search``
+on the server DATABASE_URL names; SQLite: a file under /tmp), migrates it, adds
+synthetic Korean articles with ``bulk_create``, builds the search index as
+``manage.py rebuild_search_index`` does, then for each query class prints
+recall and the p50 and p95 of "count + first page" (what the results view
+runs: the bounded match ids and the page's articles with their prefetches),
+page 50 against page 1, and the cached suggestion endpoint. The database is
+dropped at the end unless --keep is given.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/test \\
-        .venv/bin/python benchmarks/search_benchmark.py [--articles 100000]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres \\
+        .venv/bin/python benchmarks/search_benchmark.py --articles 100000
+    .venv/bin/python benchmarks/search_benchmark.py --sqlite --articles 10000
+
+Recall is measured against a sequential substring scan (LIKE, no index) over
+every entry's compact document: it checks that the bigram index never drops a
+candidate. (tests/test_search.py checks the compact form itself against an
+independent ground truth.)
 
 The synthetic text: pseudo-nouns of two to four syllables, picked with a Zipf
 distribution and followed by particles, so common terms match many articles and
-rare ones few; a small share of articles (0.3 % to 2 %) carries a sentence of
-the seed article, so the seed queries match hundreds to a few thousand
-articles. Two worst cases are timed as well: the most frequent pseudo-noun and
-the one-syllable prefix query ``북``. "count+page" runs the search's queries
-without the view's time limit; "whole page" is the view, whose statements are
-cancelled after NEWSROOM_SEARCH_TIMEOUT_MS (3 s), and includes what every page
-renders (the "(no query)" line).
+rare ones few; planted sentences carry names, hyphenated terms, digits and
+Latin acronyms at known shares.
 """
 
 import argparse
@@ -38,12 +40,17 @@ import psycopg
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-QUERIES = ["방북", "푸틴", "북-러", "보스토치니", "ㅂㅂ", "푸틴 방북", "북"]
 SEED_SENTENCES = {
     "푸틴 대통령의 방북이 관심을 끌고 있다.": 0.02,
     "북-러 관계의 재설정과 협력 확대에 중점을 두고 있다.": 0.01,
     "보스토치니 우주기지에서 정상회담이 열렸다.": 0.003,
     "러시아 대통령의 방북은 24년 만이다.": 0.005,
+    "한-미 정상은 관세를 논의했다.": 0.01,
+    "COVID-19 백신 접종률이 올랐다.": 0.008,
+    "NATO 정상회의가 3분기에 열린다.": 0.006,
+    "서울 시청 앞에서 집회가 열렸다.": 0.004,
+    "김정은 위원장과 윤석열 대통령이 만났다.": 0.003,
+    "희귀한낱말사전이 발견됐다.": 0.00004,
 }
 PARTICLES = [
     "",
@@ -83,7 +90,8 @@ def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=100_000)
     parser.add_argument("--body-chars", type=int, default=1500)
-    parser.add_argument("--database", default="newsroom_bench")
+    parser.add_argument("--sqlite", action="store_true", help="SQLite, not PostgreSQL")
+    parser.add_argument("--database", default="h2_bench_search")
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--keep", action="store_true", help="do not drop the DB")
     return parser.parse_args()
@@ -96,19 +104,33 @@ def server_url(database: str) -> str:
     return urlunparse(url._replace(path=f"/{database}"))
 
 
-def recreate_database(name: str) -> None:
+def sqlite_path(options) -> Path:
+    return Path("/tmp") / f"{options.database}.sqlite3"
+
+
+def recreate_database(options) -> None:
+    if options.sqlite:
+        sqlite_path(options).unlink(missing_ok=True)
+        return
     with psycopg.connect(server_url("postgres"), autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        admin.execute(f'CREATE DATABASE "{name}"')
+        admin.execute(f'DROP DATABASE IF EXISTS "{options.database}"')
+        admin.execute(f'CREATE DATABASE "{options.database}"')
 
 
-def drop_database(name: str) -> None:
+def drop_database(options) -> None:
+    if options.sqlite:
+        for suffix in ["", "-wal", "-shm", "-journal"]:
+            Path(f"{sqlite_path(options)}{suffix}").unlink(missing_ok=True)
+        return
     with psycopg.connect(server_url("postgres"), autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        admin.execute(f'DROP DATABASE IF EXISTS "{options.database}"')
 
 
-def setup_django(database: str) -> None:
-    os.environ["DATABASE_URL"] = server_url(database)
+def setup_django(options) -> None:
+    if options.sqlite:
+        os.environ["DATABASE_URL"] = f"sqlite:///{sqlite_path(options)}"
+    else:
+        os.environ["DATABASE_URL"] = server_url(options.database)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsroom.settings")
     os.environ.setdefault(
         "DJANGO_SECRET_KEY", "benchmark-only-not-a-real-secret-0123456"
@@ -117,6 +139,39 @@ def setup_django(database: str) -> None:
     import django
 
     django.setup()
+
+
+def main() -> None:
+    options = parse_args()
+    if "bench" not in options.database or "h2" not in options.database:
+        sys.exit("The scratch database name must contain 'h2' and 'bench'.")
+    say(f"Creating scratch database {options.database}")
+    recreate_database(options)
+    try:
+        run(options)
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        if not options.keep:
+            drop_database(options)
+            say(f"Dropped scratch database {options.database}")
+
+
+def sizes() -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for label, relation in [
+            ("articles_article (table + TOAST + indexes)", "articles_article"),
+            ("search_searchentry (table + TOAST + indexes)", "search_searchentry"),
+            ("terms index search_entry_terms", "search_entry_terms"),
+        ]:
+            cursor.execute(
+                "SELECT pg_size_pretty(pg_total_relation_size(%s::regclass))",
+                [relation],
+            )
+            say(f"  {label}: {cursor.fetchone()[0]}")
 
 
 class TextMaker:
@@ -204,130 +259,164 @@ def fill(total: int, body_chars: int) -> TextMaker:
     return maker
 
 
-def timed(function, runs: int) -> tuple[float, float, object]:
-    function()  # warm the cache: the numbers are for a running site
-    durations, result = [], None
-    for _ in range(runs):
-        start = time.perf_counter()
-        result = function()
-        durations.append((time.perf_counter() - start) * 1000)
-    return statistics.median(durations), max(durations), result
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
-def sizes() -> None:
-    from django.db import connection
+def query_classes(maker) -> dict[str, list[str]]:
+    two = [n for n in maker.nouns[20:3000] if len(n) == 2]
+    longer = [n for n in maker.nouns[20:3000] if len(n) >= 3]
+    from search.analysis import initial_consonants
 
-    with connection.cursor() as cursor:
-        for label, relation in [
-            ("articles_article (table + TOAST + indexes)", "articles_article"),
-            ("search_searchentry (table + TOAST + indexes)", "search_searchentry"),
-            ("GIN index search_entry_document_gin", "search_entry_document_gin"),
-        ]:
-            cursor.execute(
-                "SELECT pg_size_pretty(pg_total_relation_size(%s::regclass))",
-                [relation],
-            )
-            say(f"  {label}: {cursor.fetchone()[0]}")
-
-
-def main() -> None:
-    options = parse_args()
-    say(f"Creating database {options.database}")
-    recreate_database(options.database)
-    try:
-        run(options)
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        if not options.keep:
-            drop_database(options.database)
-            say(f"Dropped database {options.database}")
+    return {
+        "2-syllable noun": two[:2] + two[200:202] + [two[-1] + "를"],
+        "3+ syllable noun": longer[:2] + longer[200:202] + [longer[-1] + "가"],
+        "hyphenated": ["북-러", "한-미"],
+        "names": ["푸틴", "보스토치니", "김정은", "윤석열"],
+        "Korean + digits": ["24년", "3분기", "covid-19"],
+        "Latin in Korean": ["nato", "covid"],
+        "multi-word": ["푸틴 방북", "관세 한-미", f"{two[0]} {two[1]}"],
+        "loose spacing": ["서울시청", "서울 시청"],
+        "initials": ["ㅂㅂ", initial_consonants(two[0])],
+        "rare (<0.01%)": ["희귀한낱말사전"],
+        "common (>50%)": [maker.nouns[0], maker.nouns[1], "가"],
+    }
 
 
 def run(options) -> None:
-    setup_django(options.database)
+    setup_django(options)
     from django.conf import settings
     from django.core.management import call_command
-    from django.core.paginator import Paginator
     from django.db import connection
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
 
     from articles.models import Article
     from search import indexing
     from search.analysis import parse_query
-    from search.query import search_articles
+    from search.backends import backend_for
+    from search.models import SearchEntry
+    from search.query import matching, ranked_ids
 
-    # Serve static files from source: no collectstatic run for a benchmark.
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {
             "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         },
     }
+    settings.ALLOWED_HOSTS = ["*"]
     call_command("migrate", verbosity=0)
-    call_command("loaddata", "seed", verbosity=0)
+    backend = backend_for()
+    say(f"Backend: {backend.index_kind()}")
 
     say(f"Filling {options.articles} synthetic articles (bulk_create)")
     start = time.perf_counter()
     maker = fill(options.articles, options.body_chars)
     say(f"  took {time.perf_counter() - start:.1f} s")
 
-    say("Building the search index (indexing.rebuild, as rebuild_search_index)")
+    say("Building the search index (rebuild_in_shadow, as rebuild_search_index)")
     start = time.perf_counter()
-    written = indexing.rebuild(batch_size=1000)
+    written = indexing.rebuild_in_shadow(batch_size=1000)
     say(f"  {written} entries in {time.perf_counter() - start:.1f} s")
     with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE search_searchentry")
-        cursor.execute("VACUUM ANALYZE articles_article")
-    sizes()
+        if connection.vendor == "postgresql":
+            cursor.execute("VACUUM ANALYZE search_searchentry")
+            cursor.execute("VACUUM ANALYZE articles_article")
+        else:
+            cursor.execute("ANALYZE")
 
-    per_page = 20
-    client = Client(HTTP_HOST="localhost")
-    say(f"\nQuery timings, median and max of {options.runs} runs after one warm-up")
+    per_page = settings.NEWSROOM_ARTICLES_PER_PAGE
+    live = Article.objects.live
+
+    def count_and_page(query, page=1, sort="relevance"):
+        ids, more = ranked_ids(live(), query, sort)
+        chosen = ids[(page - 1) * per_page : page * per_page]
+        articles = list(Article.objects.filter(pk__in=chosen).for_listing())
+        return len(ids), more, len(articles)
+
+    def recall(query) -> float:
+        found = set(matching(live(), query).values_list("pk", flat=True))
+        scan = live()
+        for phrase in query.phrases:
+            scan = scan.filter(search_entry__document__contains=phrase.match)
+        truth = set(scan.values_list("pk", flat=True))
+        return 1.0 if not truth else len(found & truth) / len(truth)
+
+    say(f"\nPer query class: {options.runs} timed runs of each query after a warm-up")
     say(
-        f"{'query':<12} {'matches':>8} {'count+page ms':>15} {'of it SQL':>10} "
-        f"{'whole page ms':>15}"
+        f"{'class':<18} {'queries':>7} {'matches':>15} {'recall':>7} "
+        f"{'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}"
     )
-    baseline, _, _ = timed(lambda: client.get("/search/"), options.runs)
-    say(f"{'(no query)':<12} {'':>8} {'':>15} {'':>10} {baseline:>8.1f}")
-    # Pseudo-nouns from rare to the commonest: cost grows with the matches.
-    for q in [*QUERIES, maker.nouns[400], maker.nouns[50], maker.nouns[0]]:
-        query = parse_query(q)
-
-        def count_and_page(query=query):
-            with CaptureQueriesContext(connection) as queries:
-                articles = search_articles(Article.objects.live(), query)
-                page = Paginator(articles.for_listing(), per_page).page(1)
-                ids = [article.pk for article in page]
-            sql_ms = sum(float(q["time"]) for q in queries.captured_queries) * 1000
-            return page.paginator.count, ids, sql_ms
-
-        median, worst, (count, _ids, sql_ms) = timed(count_and_page, options.runs)
-        page_median, page_worst, response = timed(
-            lambda q=q: client.get("/search/", {"q": q}), options.runs
+    everything = []
+    for name, queries in query_classes(maker).items():
+        durations, matches, recalls = [], [], []
+        for q in queries:
+            query = parse_query(q)
+            count_and_page(query)
+            for _ in range(options.runs):
+                begin = time.perf_counter()
+                count, more, _shown = count_and_page(query)
+                durations.append((time.perf_counter() - begin) * 1000)
+            matches.append(f"{count}{'+' if more else ''}")
+            recalls.append(recall(query))
+        everything += durations
+        shown = (
+            ",".join(matches)
+            if len(",".join(matches)) <= 15
+            else (f"{matches[0]}..{matches[-1]}")
         )
-        assert response.status_code == 200
-        timed_out = "검색어를 좁혀 주세요" in response.content.decode()
         say(
-            f"{q:<12} {count:>8} {median:>8.1f} ({worst:>4.0f}) {sql_ms:>10.1f} "
-            f"{page_median:>8.1f} ({page_worst:>4.0f})"
-            + (" time limit reached" if timed_out else "")
+            f"{name:<18} {len(queries):>7} {shown:>15} {min(recalls):>7.3f} "
+            f"{statistics.median(durations):>8.1f} {percentile(durations, 0.95):>8.1f} "
+            f"{max(durations):>8.1f}"
         )
+    say(
+        f"{'all':<18} {'':>7} {'':>15} {'':>7} {statistics.median(everything):>8.1f} "
+        f"{percentile(everything, 0.95):>8.1f} {max(everything):>8.1f}"
+    )
 
-    for q in ["방북", "푸틴"]:
-        articles = search_articles(Article.objects.live(), parse_query(q))
-        say(f"\nEXPLAIN ANALYZE, first page of {q!r}:")
-        say(articles[:per_page].explain(analyze=True, buffers=True))
-        say(f"\nEXPLAIN ANALYZE, count of {q!r}:")
-        with connection.cursor() as cursor:
-            sql, params = articles.order_by().values("pk").query.sql_with_params()
-            cursor.execute(
-                f"EXPLAIN (ANALYZE, BUFFERS) SELECT count(*) FROM ({sql}) AS hits",
-                params,
+    say("\nPagination (count + page), median ms:")
+    for q in [maker.nouns[0], maker.nouns[50], "방북"]:
+        query = parse_query(q)
+        for sort in ["relevance", "date"]:
+            page_ms = {}
+            for number in [1, 50]:
+                count_and_page(query, number, sort)
+                runs = []
+                for _ in range(options.runs):
+                    begin = time.perf_counter()
+                    count_and_page(query, number, sort)
+                    runs.append((time.perf_counter() - begin) * 1000)
+                page_ms[number] = statistics.median(runs)
+            say(
+                f"  {q:<10} {sort:<9} page 1 {page_ms[1]:6.1f}  page 50 "
+                f"{page_ms[50]:6.1f}  ratio {page_ms[50] / page_ms[1]:.2f}"
             )
-            say("\n".join(row[0] for row in cursor.fetchall()))
+
+    client = Client(HTTP_HOST="localhost")
+    say("\nWhole results page through the test client (template included), ms:")
+    for q in ["방북", maker.nouns[0], "푸틴 방북"]:
+        client.get("/search/", {"q": q})
+        runs = []
+        for _ in range(options.runs):
+            begin = time.perf_counter()
+            response = client.get("/search/", {"q": q})
+            runs.append((time.perf_counter() - begin) * 1000)
+        assert response.status_code == 200, response.status_code
+        say(f"  {q:<10} p50 {statistics.median(runs):6.1f}  max {max(runs):6.1f}")
+
+    say("\nSuggestions (/search/suggest/), cached after the first request, ms:")
+    for q in ["방", "방북", "ㅂㅂ", maker.nouns[3][:1]]:
+        client.get("/search/suggest/", {"q": q})
+        runs = []
+        for _ in range(options.runs * 3):
+            begin = time.perf_counter()
+            client.get("/search/suggest/", {"q": q})
+            runs.append((time.perf_counter() - begin) * 1000)
+        say(f"  {q:<10} p50 {statistics.median(runs):6.2f}  max {max(runs):6.2f}")
+    say(f"\nEntries: {SearchEntry.objects.count()}")
+    if connection.vendor == "postgresql":
+        sizes()
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ only, never a file: the local checkout's `.env` is loaded by manage.py alone.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -58,6 +59,11 @@ SECRET_KEY = env(
 )
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")
+# Old keys, newest first, still accepted when reading signatures (sessions, share
+# links, password reset) while the new DJANGO_SECRET_KEY signs everything new.
+# Rotate: move the old key here, set the new one, drop the old after the longest
+# lifetime you honour (sessions: two weeks).
+SECRET_KEY_FALLBACKS = env_list("DJANGO_SECRET_KEY_FALLBACKS", "")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -73,19 +79,30 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "articles",
     "search",
+    "axes",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before sessions: a cached page for an anonymous reader skips everything below.
+    "articles.pagecache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into the 429 page.
+    "axes.middleware.AxesMiddleware",
+]
+
+# Every login (the admin's and any other that calls authenticate() with the
+# request) passes django-axes first; it refuses while the pair is locked out.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "newsroom.urls"
@@ -124,14 +141,25 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Redis when REDIS_URL is set (production, several app servers); a per-process
 # memory cache otherwise, which is enough for one laptop process.
+# A Redis host that stops answering (dropped packets, a full backlog) must not hold
+# a request or /healthz until gunicorn kills the worker: connecting and each reply
+# give up after NEWSROOM_REDIS_TIMEOUT_MS and raise instead.
 if REDIS_URL := env("REDIS_URL", ""):
+    _redis_timeout = env_int("NEWSROOM_REDIS_TIMEOUT_MS", 500, minimum=1) / 1000
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env("NEWSROOM_CACHE_PREFIX", "newsroom"),
+            "OPTIONS": {
+                "socket_connect_timeout": _redis_timeout,
+                "socket_timeout": _redis_timeout,
+            },
         }
     }
+    # Sessions read from Redis on every request, written through to the
+    # database so an eviction or a Redis restart logs no editor out.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -200,6 +228,8 @@ NEWSROOM_TASK_QUEUE_MAX_AGE = int(env("NEWSROOM_TASK_QUEUE_MAX_AGE", "600"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_PERMISSIONS = 0o644
+# Featured-image uploads one account may send in any sliding hour (articles/limits.py).
+NEWSROOM_UPLOADS_PER_HOUR = int(env("NEWSROOM_UPLOADS_PER_HOUR", "30"))
 
 TAGGIT_CASE_INSENSITIVE = True
 
@@ -245,6 +275,33 @@ if NEWSROOM_INSECURE_LOOPBACK and not DEBUG:
     SESSION_COOKIE_SECURE = False
     CSRF_COOKIE_SECURE = False
 
+# Login throttling (django-axes): after AXES_FAILURE_LIMIT wrong passwords for
+# one user name from one address, that pair is refused for AXES_COOLOFF_TIME,
+# the right password included (429, templates/axes/lockout.html). The pair, not
+# the user alone, so nobody elsewhere can lock a colleague out; not the address
+# alone, so one newsroom behind a shared address is not locked out together.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "axes/lockout.html"
+AXES_CLIENT_IP_CALLABLE = "newsroom.client_address.client_address"
+AXES_COOLOFF_MESSAGE = (
+    "로그인 실패가 너무 많아 잠시 잠갔습니다. 나중에 다시 시도하세요."
+)
+AXES_PERMALOCK_MESSAGE = AXES_COOLOFF_MESSAGE
+# No start-up banner on every manage.py run (refusals stay one line); failures
+# and lockouts are still logged, naming the user name and address.
+AXES_VERBOSE = False
+# No admin pages for the attempt logs: every admin page needs its row in the
+# permission matrix (tests/test_permission_matrix.py), and lockouts are lifted
+# with `manage.py axes_reset_username NAME` (or axes_reset_ip ADDRESS).
+AXES_ENABLE_ADMIN = False
+# The client address behind the proxies: how many proxies in front of gunicorn
+# each append the address they saw to X-Forwarded-For (TLS proxy, then Varnish:
+# 2). 0 (default): no proxy, REMOTE_ADDR is the client. See newsroom/client_address.py.
+NEWSROOM_PROXY_HOPS = env_int("NEWSROOM_PROXY_HOPS", 0)
+
 MAILERS = {
     "default": {
         "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
@@ -277,3 +334,18 @@ NEWSROOM_PUBLISHER_LOGO = env("NEWSROOM_PUBLISHER_LOGO", "img/logo.png")
 NEWSROOM_ARTICLES_PER_PAGE = env_int("NEWSROOM_ARTICLES_PER_PAGE", 20, minimum=1)
 # PostgreSQL cancels one search after this long; readers are asked for narrower words.
 NEWSROOM_SEARCH_TIMEOUT_MS = env_int("NEWSROOM_SEARCH_TIMEOUT_MS", 3000, minimum=1)
+# PostgreSQL search index: a RUM index where the `rum` extension is installed,
+# GIN otherwise; NEWSROOM_SEARCH_FORCE_GIN=1 keeps GIN (read when migrating and
+# when rebuild_search_index --recreate-index runs).
+NEWSROOM_SEARCH_FORCE_GIN = env_flag("NEWSROOM_SEARCH_FORCE_GIN", False)
+
+# The full-page cache and the headers shared caches (Varnish) obey; see
+# articles/pagecache.py and articles/invalidation.py.
+NEWSROOM_PAGE_CACHE = env_flag("NEWSROOM_PAGE_CACHE", True)
+NEWSROOM_CACHE_HEADERS = env_flag("NEWSROOM_CACHE_HEADERS", True)
+NEWSROOM_PAGE_CACHE_SECONDS = env_int("NEWSROOM_PAGE_CACHE_SECONDS", 600)
+NEWSROOM_BROWSER_MAX_AGE = env_int("NEWSROOM_BROWSER_MAX_AGE", 0, minimum=0)
+# Varnish servers to purge on every change, comma-separated base URLs
+# (http://10.0.0.5:6081/); empty: no purge.
+NEWSROOM_VARNISH_PURGE_URLS = env_list("NEWSROOM_VARNISH_PURGE_URLS", "")
+NEWSROOM_VARNISH_PURGE_TIMEOUT = float(env("NEWSROOM_VARNISH_PURGE_TIMEOUT", "2"))

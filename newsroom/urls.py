@@ -4,15 +4,25 @@ from django.urls import include, path
 from django.views.generic.base import RedirectView
 
 from articles import feeds, sitemaps
+from articles.admin import shortcut
 from articles.urls import composed
 
 from . import health
+
+# A database that does not answer is a 503 with Retry-After, not a 500.
+handler500 = "articles.errors.handler500"
 
 admin.site.site_header = "뉴스룸 편집국"
 admin.site.site_title = "뉴스룸 편집국"
 admin.site.index_title = "편집"
 
 urlpatterns = [
+    # Before the admin's own `r/` shortcut, which it replaces: see its docstring.
+    path(
+        "admin/r/<path:content_type_id>/<path:object_id>/",
+        shortcut.view_on_site,
+        name="admin-view-on-site",
+    ),
     path("admin/", admin.site.urls),
     path("healthz", health.healthz, name="healthz"),
     path(
@@ -23,17 +33,17 @@ urlpatterns = [
     path("feeds/rss/", feeds.LatestArticlesFeed(), name="feed-rss"),
     path("feeds/atom/", feeds.LatestArticlesAtomFeed(), name="feed-atom"),
     path(
-        "categories/<str:slug>/feed/rss/",
+        "categories/<name:slug>/feed/rss/",
         composed(feeds.CategoryFeed()),
         name="category-feed-rss",
     ),
     path(
-        "categories/<str:slug>/feed/atom/",
+        "categories/<name:slug>/feed/atom/",
         composed(feeds.CategoryAtomFeed()),
         name="category-feed-atom",
     ),
     path("sitemap.xml", sitemaps.index, name="sitemap-index"),
-    path("sitemap-<str:section>.xml", sitemaps.section, name="sitemap"),
+    path("sitemap-<name:section>.xml", sitemaps.section, name="sitemap"),
     path("robots.txt", sitemaps.robots_txt, name="robots"),
     path("", include("articles.urls")),
 ]

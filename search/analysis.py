@@ -1,37 +1,34 @@
-"""Korean-aware text analysis: one set of rules turns articles and queries into terms.
+"""Korean-aware text analysis: one set of rules turns articles and queries into
+the strings search compares. This module has no database access.
 
-Why not words: Korean particles stick to nouns (``서울시는``, ``방북을``), so a
-whitespace tokenizer never sees the bare noun, and most Korean nouns are two
-syllables, shorter than the three characters a trigram index needs. So:
+What matches (the README's search paragraph says the same for readers):
 
-* Text is normalised first: NFC (``articles.text.nfc``), then NFKC, which turns
-  full-width Latin, circled digits and ``㈜`` into plain characters, then
-  case-folded. NFKC turns compatibility jamo (``ㅂ``) into conjoining ones; those
-  that did not combine into a syllable are mapped back, so ``ㅂㅂ`` stays ``ㅂㅂ``.
-* The text is cut into runs of one script. Hangul syllables, initial-consonant
-  jamo and CJK ideographs or kana become overlapping character bigrams
-  (``보스토치니`` -> ``보스 스토 토치 치니``); a one-character run stays a unigram
-  (``북-러`` -> ``북 러``). Any other run of letters and digits is one lowercased
-  word (``Putin`` -> ``putin``). Everything else (spaces, punctuation) separates
-  runs and is dropped.
-* Each Hangul run also yields its initial consonants (``방북`` -> ``ㅂㅂ``), made
-  into bigrams the same way, so initial-consonant search (초성 검색) works. The
-  index keeps them only for titles and category names: initial-consonant
-  bigrams are very unspecific, and in longer text they would match almost
-  anything.
+* Text and query are normalised alike: NFC (``articles.text.nfc``), then NFKC
+  (full-width Latin, circled digits, ``㈜``), then case folding. Compatibility
+  jamo that NFKC turned into conjoining ones are mapped back (``ㅂㅂ`` stays).
+* Every character that is not a letter or a digit (spaces, punctuation,
+  hyphens, ``·``) is a separator, and separators between two Hangul characters
+  are dropped: Korean spacing is loose, so ``서울 시청``, ``서울시청`` and
+  ``서울-시청`` are all ``서울시청``. Elsewhere a separator is one space
+  (``covid-19`` is ``covid 19``). This is the *compact* form.
+* A query is cut on whitespace into words; each word, in compact form, must
+  occur as a substring of the article's compact title, excerpt, feature text,
+  a category name or body (all words must match; each is a phrase). So ``관세``
+  finds ``관세를`` and ``관세가``, ``북`` finds ``북한`` and ``남북``, ``covid``
+  finds ``covid19``; ``서울 시청`` (two words) also finds ``서울시청``.
+* A query word ending in a particle of PARTICLES also finds the bare noun
+  (``관세를`` finds ``관세가``) when at least two syllables remain and the word is
+  not in NEVER_STRIP (``고양이`` is not ``고양`` + ``이``). Typed and stripped forms
+  are searched together; since the stripped form is a substring of the typed
+  one, an article matches when it contains the stripped form.
+* A query word of initial consonants only (``ㅂㅂ``) also matches the initial
+  consonants of the title and category names (초성 검색; in bodies they would
+  match almost anything).
 
-A query is cut on whitespace into words, and each word becomes a phrase: its
-terms must appear next to each other, in order, inside one field. So ``방북``
-matches only text where the two syllables touch, never ``방 ... 북`` apart, and
-``북-러`` matches ``북-러`` and ``북·러``. All words of a query must match (AND).
-The last term of a phrase matches as a prefix when it is a Latin word of two or
-more characters (``covid`` finds ``covid19``) or when the whole word is a single
-syllable (``북`` finds ``북한``). Known limits of bigrams: a query written without
-the spaces the text has (``서울시청`` against ``서울 시청``) does not match, and a
-single syllable is found only at the start of a run.
-
-The database side (PostgreSQL tsvector or the fallback's term strings) lives in
-``search.indexing`` and ``search.query``; this module has no database access.
+The index holds each article's distinct character unigrams and bigrams of that
+compact text; a query's bigrams pick candidate rows from it and the substring
+test on the candidates decides (``search.backends``). Every article containing
+the phrase holds all of its bigrams, so recall is complete by construction.
 """
 
 import re
@@ -42,10 +39,9 @@ from articles.text import nfc
 
 MAX_QUERY_CHARS = 100
 MAX_QUERY_WORDS = 10
-MAX_QUERY_TERMS = 40
-# Longer "words" are almost always junk (hashes, URLs without punctuation); cut
-# them so no single term can grow without bound.
-MAX_WORD_CHARS = 40
+# Candidate selection needs only a few of a phrase's bigrams: the substring
+# test on the candidates does the rest, and fewer index lookups are faster.
+MAX_PHRASE_TERMS = 6
 
 CHOSEONG = "ㄱㄲㄴㄷㄸㄹㅁㅂㅃㅅㅆㅇㅈㅉㅊㅋㅌㅍㅎ"
 _FIRST_SYLLABLE = 0xAC00
@@ -55,21 +51,39 @@ _SYLLABLES_PER_INITIAL = 21 * 28
 _CONJOINING_TO_COMPATIBILITY = {0x1100 + i: jamo for i, jamo in enumerate(CHOSEONG)}
 _CONJOINING_INITIAL = re.compile("[\u1100-\u1112]")
 
-HANGUL, INITIALS, IDEOGRAPHS, WORD = "hangul", "initials", "ideographs", "word"
-_BIGRAM_KINDS = {HANGUL, INITIALS, IDEOGRAPHS}
-
-_SYLLABLE_CHARS = "\uac00-\ud7a3"
-_INITIAL_CHARS = "\u3131-\u314e"
-_IDEOGRAPH_CHARS = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-# Jamo that did not combine (vowels, finals, old Hangul) are separators.
-_OTHER_JAMO = "\u1100-\u11ff\u3130\u314f-\u318f\ua960-\ua97f\ud7b0-\ud7ff"
-_RUN = re.compile(
-    f"(?P<{HANGUL}>[{_SYLLABLE_CHARS}]+)"
-    f"|(?P<{INITIALS}>[{_INITIAL_CHARS}]+)"
-    f"|(?P<{IDEOGRAPHS}>[{_IDEOGRAPH_CHARS}]+)"
-    f"|(?P<{WORD}>[^\\W_{_SYLLABLE_CHARS}{_INITIAL_CHARS}{_IDEOGRAPH_CHARS}{_OTHER_JAMO}]+)"
-)
+_HANGUL_CHARS = "\uac00-\ud7a3\u3131-\u318e"
+_SEPARATORS = re.compile(r"[\W_]+")
+_HANGUL_GAP = re.compile(f"(?<=[{_HANGUL_CHARS}]) (?=[{_HANGUL_CHARS}])")
+_SYLLABLE_RUN = re.compile("[\uac00-\ud7a3]+")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# Separates fields inside one compact document: never part of a compact text.
+FIELD_SEPARATOR = "|"
+# A document with more distinct terms than this (only pathological text: real
+# 50,000-character bodies have far fewer) is indexed by OVERFLOW alone, which
+# every query also matches, so the substring test still decides and nothing
+# is missed; PostgreSQL's tsvector must stay under 1 MB. OVERFLOW is longer
+# than any real term (those are one or two characters).
+MAX_TERMS = 50_000
+OVERFLOW = "overflow"
+
+# Particles stripped from the end of a query word, longest first.
+PARTICLES = tuple(
+    sorted(
+        "은 는 이 가 을 를 의 에 에서 에게 께 께서 한테 으로 로 와 과 도 만 "
+        "부터 까지 보다 처럼 마다 이나 이란 이라는".split(),
+        key=len,
+        reverse=True,
+    )
+)
+# Words whose ending only looks like a particle.
+NEVER_STRIP = frozenset(
+    "고양이 사이 아이 어린이 원숭이 호랑이 젊은이 늙은이 지팡이 "
+    "민주주의 자본주의 사회주의 공산주의 자유주의 보호주의 개인주의 "
+    "한반도 경기도 강원도 충청도 전라도 경상도 제주도 울릉도 "
+    "만족도 신뢰도 지지도 인지도 선호도 의존도 가속도 "
+    "전문가 예술가 정치가 평론가 소설가 작곡가 건축가 "
+    "고속도로 소아과 피부과 이비인후과".split()
+)
 
 
 def normalise(text: str) -> str:
@@ -80,25 +94,10 @@ def normalise(text: str) -> str:
     return text.casefold()
 
 
-def runs(text: str) -> list[tuple[str, str]]:
-    """Split normalised text into (kind, run) pairs of one script each."""
-    return [(match.lastgroup, match.group()) for match in _RUN.finditer(text)]
-
-
-def run_terms(kind: str, run: str) -> list[str]:
-    if kind in _BIGRAM_KINDS:
-        if len(run) == 1:
-            return [run]
-        return [run[i : i + 2] for i in range(len(run) - 1)]
-    return [run[:MAX_WORD_CHARS]]
-
-
-def terms(text: str) -> list[str]:
-    """The index terms of `text`, in text order."""
-    found: list[str] = []
-    for kind, run in runs(normalise(text)):
-        found.extend(run_terms(kind, run))
-    return found
+def compact(text: str) -> str:
+    """The compact form: normalised, separators unified, Hangul spacing dropped."""
+    spaced = _SEPARATORS.sub(" ", normalise(text)).strip()
+    return _HANGUL_GAP.sub("", spaced)
 
 
 def initial_consonants(syllables: str) -> str:
@@ -108,21 +107,57 @@ def initial_consonants(syllables: str) -> str:
     )
 
 
-def initial_terms(text: str) -> list[str]:
-    """Bigrams of the initial consonants of each Hangul run (``방북`` -> ``ㅂㅂ``)."""
-    found: list[str] = []
-    for kind, run in runs(normalise(text)):
-        if kind == HANGUL:
-            found.extend(run_terms(INITIALS, initial_consonants(run)))
-    return found
+def initials(text: str) -> str:
+    """The initial consonants of each Hangul run (``방북 회담`` -> ``ㅂㅂㅎㄷ``)."""
+    return " ".join(
+        initial_consonants(run) for run in _SYLLABLE_RUN.findall(compact(text))
+    )
+
+
+def terms(document: str) -> set[str]:
+    """Distinct unigrams and bigrams of a compact document, never across a gap."""
+    found: set[str] = set()
+    for chunk in document.replace(FIELD_SEPARATOR, " ").split():
+        found.update(chunk)
+        found.update(chunk[i : i + 2] for i in range(len(chunk) - 1))
+    return found if len(found) <= MAX_TERMS else {OVERFLOW}
+
+
+def phrase_terms(phrase: str) -> list[str]:
+    """The few index terms that pick candidates for one compact phrase."""
+    chunks = phrase.split()
+    grams = [c[i : i + 2] for c in chunks for i in range(len(c) - 1)]
+    grams += [c for c in chunks if len(c) == 1]
+    if len(grams) > MAX_PHRASE_TERMS:
+        step = (len(grams) - 1) / (MAX_PHRASE_TERMS - 1)
+        grams = [grams[round(i * step)] for i in range(MAX_PHRASE_TERMS)]
+    return list(dict.fromkeys(grams))
+
+
+def strip_particle(word: str) -> str | None:
+    """The bare noun of a word ending in a listed particle, or None."""
+    if word in NEVER_STRIP or not _SYLLABLE_RUN.fullmatch(word):
+        return None
+    for particle in PARTICLES:
+        if word.endswith(particle) and len(word) - len(particle) >= 2:
+            return word[: -len(particle)]
+    return None
 
 
 @dataclass(frozen=True)
 class Phrase:
-    """Terms that must stand next to each other; the last may be a prefix."""
+    """One query word: the forms to highlight and the one an article must hold."""
 
-    terms: tuple[str, ...]
-    prefix: bool = False
+    forms: tuple[str, ...]
+
+    @property
+    def match(self) -> str:
+        # Every form contains the shortest, so "typed or stripped" is "shortest".
+        return min(self.forms, key=len)
+
+    @property
+    def terms(self) -> list[str]:
+        return phrase_terms(self.match)
 
 
 @dataclass(frozen=True)
@@ -135,30 +170,28 @@ class Query:
     def __bool__(self) -> bool:
         return bool(self.phrases)
 
+    @property
+    def forms(self) -> list[str]:
+        return [form for phrase in self.phrases for form in phrase.forms]
+
 
 def parse_query(raw: str) -> Query:
     """Normalise and bound a reader's query, then turn each word into a phrase.
 
-    At most MAX_QUERY_CHARS characters, MAX_QUERY_WORDS words and MAX_QUERY_TERMS
-    terms are used, so no query can make the database do unbounded work.
+    At most MAX_QUERY_CHARS characters and MAX_QUERY_WORDS words are used, and
+    each phrase selects candidates by at most MAX_PHRASE_TERMS terms, so no
+    query can make the database do unbounded work.
     """
     text = " ".join(_CONTROL.sub(" ", nfc(raw or "")).split())[:MAX_QUERY_CHARS]
     text = text.strip()
     phrases: list[Phrase] = []
-    budget = MAX_QUERY_TERMS
     for word in text.split()[:MAX_QUERY_WORDS]:
-        word_runs = runs(normalise(word))
-        if not word_runs:
+        typed = compact(word)
+        if not typed:
             continue
-        word_terms = [term for kind, run in word_runs for term in run_terms(kind, run)]
-        if len(word_terms) > budget:
-            break
-        budget -= len(word_terms)
-        last_kind, last_run = word_runs[-1]
-        prefix = (last_kind == WORD and len(last_run) >= 2) or (
-            len(word_runs) == 1 and len(last_run) == 1 and last_kind != WORD
-        )
-        phrase = Phrase(tuple(word_terms), prefix)
+        stripped = strip_particle(typed)
+        forms = (typed,) if stripped is None else (typed, stripped)
+        phrase = Phrase(forms)
         if phrase not in phrases:
             phrases.append(phrase)
     return Query(text, tuple(phrases))

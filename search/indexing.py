@@ -2,9 +2,9 @@
 
 An entry is derived data, so it is rebuilt from the article on every change that
 can alter it: an article save (raw saves from ``loaddata`` included), a category
-added to or removed from an article, a category renamed. ``rebuild()`` (and
-``manage.py rebuild_search_index``) rewrites every entry, for rows that were
-written without signals (``bulk_create``, ``update()``, data migrations).
+added to or removed from an article, a category renamed, an article deleted.
+``rebuild()`` (and ``manage.py rebuild_search_index``) rewrites every entry, for
+rows written without signals (``bulk_create``, ``update()``, data migrations).
 
 Each change builds an entry once:
 
@@ -17,30 +17,12 @@ Each change builds an entry once:
   its categories, an import, and ``loaddata`` (articles' own ``loaddata``
   command wraps Django's) build one entry per article whatever they touched.
 
-What is indexed, by PostgreSQL weight (``search.query`` ranks A above B above
-the rest):
-
-- A: the title;
-- B: the excerpt, the feature text (once when it equals the excerpt) and the
-  category names;
-- C: the body, as the text of the sanitised body HTML;
-- D: the initial consonants of the title and the category names, for 초성
-  search (of a headline or a section half remembered; in longer text the
-  initials would match almost anything).
-
-Only the first MAX_SUMMARY_CHARS characters of the excerpt and the feature text
-and the first MAX_BODY_CHARS of the body are indexed, which keeps every entry
-under PostgreSQL's 1 MB tsvector limit (words past 16,383 terms could not take
-part in phrase matches there anyway).
-
-On PostgreSQL the entry holds tsvector literals built here, with exact term
-positions: the sections follow each other (A, B, D, then C, so a long body is
-the only thing that can reach PostgreSQL's last position, 16383) and every text
-is followed by a gap of one position, so a phrase never spans two texts. The
-`document` vector holds all four sections and is what the GIN index answers;
-the `headline` vector holds A and B only and is what ranking reads. On other
-databases the same terms are stored as strings, one column per weight, texts
-separated by `` | `` for the same reason.
+What is indexed, in compact form (``search.analysis.compact``): the title; the
+excerpt, the feature text (once when it equals the excerpt) and the category
+names; the body, as the text of the sanitised body HTML; the initial consonants
+of the title and category names. Nothing is cut short, so every article holding
+a phrase is found (bodies are bounded by ``articles.limits``). The backend
+(``search.backends``) stores the entry and its terms.
 """
 
 import re
@@ -49,13 +31,15 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from html import unescape
 
-from django.db import connections
+from django.db import transaction
 from django.db.models import QuerySet
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
+from django.utils import timezone
 
 from articles.models import Article, CategorizedArticle, Category
 
 from . import analysis
+from .backends import IndexedArticle, backend_for
 from .models import SearchEntry
 
 # An article save that touches none of these (a status change, say) leaves the
@@ -63,22 +47,7 @@ from .models import SearchEntry
 INDEXED_FIELDS = frozenset(
     {"title", "excerpt", "feature_text", "body", "body_format", "body_html"}
 )
-TERM_COLUMNS = ("title_terms", "summary_terms", "body_terms", "initials_terms")
-VECTOR_COLUMNS = ("document", "headline")
-WRITTEN_COLUMNS = (*VECTOR_COLUMNS, *TERM_COLUMNS)
-
-# PostgreSQL refuses a tsvector literal over 1 MB. With these caps even text in
-# which nearly every bigram is new (about 16 bytes of literal each) stays well
-# under it: (30,000 + 2 * 2,000) * 16 bytes, plus the initials' positions. They
-# also leave the body at least 11,000 of PostgreSQL's 16,383 positions.
-MAX_BODY_CHARS = 30_000
-MAX_SUMMARY_CHARS = 2_000
-# PostgreSQL keeps positions up to 16383 and at most 256 of them per lexeme.
-MAX_POSITION = 16383
-MAX_POSITIONS_PER_LEXEME = 256
-DOCUMENT_SECTIONS = "ABDC"
-HEADLINE_SECTIONS = "AB"
-SEGMENT_SEPARATOR = " | "
+SEP = analysis.FIELD_SEPARATOR
 
 # Sanitised body HTML is well formed, so a pattern can take tags out quickly;
 # block elements become a space so words on either side stay apart.
@@ -94,82 +63,33 @@ def _tag_replacement(match: re.Match) -> str:
     return " " if name in _BLOCK_ELEMENTS else ""
 
 
-Sections = dict[str, list[list[str]]]
-
-
 def body_text(html: str) -> str:
     """The readable text of sanitised body HTML; block elements keep words apart."""
     return unescape(_TAG.sub(_tag_replacement, html or ""))
 
 
-def analyse_article(article: Article, category_names: Iterable[str]) -> Sections:
-    """The article's terms, by weight, one list per text."""
-    summary = [article.excerpt[:MAX_SUMMARY_CHARS]]
+def summary_texts(article: Article, category_names: Iterable[str]) -> list[str]:
+    texts = [article.excerpt]
     if article.feature_text.strip() != article.excerpt.strip():
-        summary.append(article.feature_text[:MAX_SUMMARY_CHARS])
+        texts.append(article.feature_text)
+    return [*texts, *category_names]
+
+
+def analyse_article(article: Article, category_names: Iterable[str]) -> IndexedArticle:
+    """The article's entry: compact texts, fields apart, and their terms."""
     names = list(category_names)
-    summary.extend(names)
-    return {
-        "A": [analysis.terms(article.title)],
-        "B": [analysis.terms(text) for text in summary],
-        "C": [analysis.terms(body_text(article.body_html)[:MAX_BODY_CHARS])],
-        "D": [analysis.initial_terms(text) for text in [article.title, *names]],
-    }
-
-
-def lexeme(term: str) -> str:
-    """Quote a term for a PostgreSQL tsvector or tsquery literal."""
-    if "'" in term or "\\" in term:
-        term = term.replace("\\", "\\\\").replace("'", "''")
-    return f"'{term}'"
-
-
-def tsvector_literal(sections: Sections, weights: str = DOCUMENT_SECTIONS) -> str:
-    """A tsvector literal of the given sections, in that order, with weights."""
-    positions: dict[str, list[str]] = {}
-    position = 1
-    for weight in weights:
-        for segment in sections[weight]:
-            if not segment:
-                continue
-            for term in segment:
-                seen = positions.get(term)
-                if seen is None:
-                    positions[term] = seen = []
-                if len(seen) < MAX_POSITIONS_PER_LEXEME:
-                    # Past the last position PostgreSQL keeps, the lexeme is
-                    # still recorded once, at that position.
-                    if position <= MAX_POSITION:
-                        seen.append(f"{position}{weight}")
-                    elif not seen or not seen[-1].startswith(str(MAX_POSITION)):
-                        seen.append(f"{MAX_POSITION}{weight}")
-                position += 1
-            position += 1
-    return " ".join(
-        f"{lexeme(term)}:{','.join(seen)}" for term, seen in positions.items()
+    title = analysis.compact(article.title)
+    summary = SEP.join(analysis.compact(t) for t in summary_texts(article, names))
+    body = analysis.compact(body_text(article.body_html))
+    initials = " ".join(analysis.initials(text) for text in [article.title, *names])
+    document = SEP.join([title, summary, body, initials])
+    return IndexedArticle(
+        article_id=article.pk,
+        title=title,
+        summary=summary,
+        document=f"{SEP}{document}{SEP}",
+        terms=frozenset(analysis.terms(document)),
     )
-
-
-def term_string(segments: list[list[str]]) -> str:
-    """Terms as `` t1 t2 | t3 ``: a phrase is a substring with spaces around."""
-    joined = SEGMENT_SEPARATOR.join(" ".join(seg) for seg in segments if seg)
-    return f" {joined} " if joined else ""
-
-
-def entry_values(sections: Sections, vendor: str) -> dict:
-    if vendor == "postgresql":
-        return {
-            "document": tsvector_literal(sections),
-            "headline": tsvector_literal(sections, HEADLINE_SECTIONS),
-        } | dict.fromkeys(TERM_COLUMNS, "")
-    return {
-        "document": None,
-        "headline": None,
-        "title_terms": term_string(sections["A"]),
-        "summary_terms": term_string(sections["B"]),
-        "body_terms": term_string(sections["C"]),
-        "initials_terms": term_string(sections["D"]),
-    }
 
 
 def category_names(article: Article, using: str) -> list[str]:
@@ -183,47 +103,81 @@ def category_names(article: Article, using: str) -> list[str]:
     )
 
 
-def values_for(article: Article, using: str) -> dict:
-    sections = analyse_article(article, category_names(article, using))
-    return entry_values(sections, connections[using].vendor)
+def entry_for(article: Article, using: str) -> IndexedArticle:
+    return analyse_article(article, category_names(article, using))
 
 
 def index_article(article: Article, *, using: str = "default") -> None:
     """Write the article's entry, creating it when missing."""
-    values = values_for(article, using)
-    entries = SearchEntry.objects.using(using)
-    if not entries.filter(pk=article.pk).update(**values):
-        entries.create(article_id=article.pk, **values)
+    backend_for(using).write([entry_for(article, using)])
 
 
 def reindex(articles: QuerySet, *, using: str = "default", batch_size=500) -> int:
     """Rewrite the entries of `articles` in batches; return how many."""
     written = 0
-    batch: list[SearchEntry] = []
-    articles = articles.using(using).order_by("pk").prefetch_related("categories")
-    for article in articles.iterator(chunk_size=batch_size):
-        batch.append(SearchEntry(article_id=article.pk, **values_for(article, using)))
-        if len(batch) >= batch_size:
-            written += _write(batch, using)
-            batch = []
-    if batch:
-        written += _write(batch, using)
+    for batch in batches(articles, using=using, batch_size=batch_size):
+        written += len(batch)
     return written
 
 
-def _write(batch: list[SearchEntry], using: str) -> int:
-    SearchEntry.objects.using(using).bulk_create(
-        batch,
-        update_conflicts=True,
-        unique_fields=["article"],
-        update_fields=list(WRITTEN_COLUMNS),
-    )
-    return len(batch)
+def batches(articles: QuerySet, *, using: str, batch_size: int = 500):
+    """Write `articles`' entries batch by batch, yielding each written batch."""
+    backend = backend_for(using)
+    for batch in entry_batches(articles, using=using, batch_size=batch_size):
+        if len(batch) == 1:
+            backend.write(batch)
+        else:
+            # One transaction per batch: autocommit would flush every row.
+            with transaction.atomic(using=using):
+                backend.write(batch)
+        yield batch
 
 
 def rebuild(*, using: str = "default", batch_size: int = 500) -> int:
-    """Rewrite the entry of every article."""
+    """Rewrite the entry of every article, in place."""
     return reindex(Article.objects.all(), using=using, batch_size=batch_size)
+
+
+def rebuild_in_shadow(*, using="default", batch_size=500, progress=None) -> int:
+    """Build every entry into shadow tables, then swap them in in one transaction.
+
+    Until the swap commits, readers search the old index. Articles saved during
+    the build (their own signals already updated the old index) are indexed
+    again inside the swap, so the new index misses no change made meanwhile;
+    `progress(done, total)` is called after every batch.
+    """
+    backend = backend_for(using)
+    articles = Article.objects.using(using)
+    total = articles.count()
+    started = timezone.now()
+    backend.start_shadow()
+    done = 0
+    for batch in entry_batches(articles.all(), using=using, batch_size=batch_size):
+        # One transaction per batch: row by row, autocommit would flush each.
+        with transaction.atomic(using=using):
+            backend.write_shadow(batch)
+        done += len(batch)
+        if progress:
+            progress(done, total)
+    backend.finish_shadow()
+    with transaction.atomic(using=using):
+        backend.swap_shadow()
+        changed = articles.filter(updated_at__gte=started)
+        reindex(changed, using=using, batch_size=batch_size)
+    return done
+
+
+def entry_batches(articles: QuerySet, *, using: str, batch_size: int = 500):
+    """The entries of `articles`, computed batch by batch, written nowhere."""
+    batch: list[IndexedArticle] = []
+    articles = articles.using(using).order_by("pk").prefetch_related("categories")
+    for article in articles.iterator(chunk_size=batch_size):
+        batch.append(entry_for(article, using))
+        if len(batch) >= batch_size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def _is_article_deletion(origin) -> bool:
@@ -319,9 +273,23 @@ def entry_loaded(sender, instance, raw, using, **kwargs):
     if not raw:
         return
     article = Article.objects.using(using).filter(pk=instance.article_id).first()
-    if article is not None:
-        for name, value in values_for(article, using).items():
-            setattr(instance, name, value)
+    if article is None:
+        return
+    entry = entry_for(article, using)
+    instance.title, instance.summary = entry.title, entry.summary
+    instance.document, instance.terms = entry.document, None
+    # The backend's own write below stores the terms (after this raw save).
+    instance._search_entry = entry
+
+
+def entry_saved(sender, instance, raw, using, **kwargs):
+    entry = getattr(instance, "_search_entry", None)
+    if raw and entry is not None:
+        backend_for(using).write([entry])
+
+
+def article_deleted(sender, instance, using, **kwargs):
+    backend_for(using).remove([instance.pk])
 
 
 def connect_receivers() -> None:
@@ -343,3 +311,7 @@ def connect_receivers() -> None:
     )
     post_save.connect(category_saved, sender=Category, dispatch_uid="search.category")
     pre_save.connect(entry_loaded, sender=SearchEntry, dispatch_uid="search.entry")
+    post_save.connect(entry_saved, sender=SearchEntry, dispatch_uid="search.loaded")
+    post_delete.connect(
+        article_deleted, sender=Article, dispatch_uid="search.article_deleted"
+    )

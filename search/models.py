@@ -5,13 +5,11 @@ from django.utils.translation import gettext_lazy as _
 from articles.models import Article
 
 
-class SearchDocumentField(models.Field):
-    """A PostgreSQL ``tsvector`` written from a literal built in Python.
+class SearchTermsField(models.Field):
+    """A PostgreSQL ``tsvector`` of index terms, written from a literal built in Python.
 
     On other databases the column exists so every backend shares one schema,
-    but it stays NULL: the fallback reads the term columns instead. Values are
-    tsvector literals (``'방북':2A,40C ...``); the placeholder casts them, so
-    ``save()``, ``update()`` and ``bulk_create()`` all write them the same way.
+    but it stays NULL: SQLite keeps the terms in its FTS5 table instead.
     """
 
     description = _("PostgreSQL tsvector")
@@ -25,9 +23,9 @@ class SearchDocumentField(models.Field):
         return "%s", [value]
 
 
-@SearchDocumentField.register_lookup
+@SearchTermsField.register_lookup
 class Matches(Lookup):
-    """``document__matches=tsquery_literal``: PostgreSQL's ``@@``, GIN-indexed."""
+    """``terms__matches=tsquery_literal``: PostgreSQL's ``@@``, index-answered."""
 
     lookup_name = "matches"
     prepare_rhs = False
@@ -41,14 +39,13 @@ class Matches(Lookup):
 class SearchEntry(models.Model):
     """What search reads for one article, derived from it and never edited.
 
-    Receivers in ``search.indexing`` rewrite it whenever the article or its
-    categories change, raw ``loaddata`` saves included; ``manage.py
-    rebuild_search_index`` rewrites all of them. On PostgreSQL only the two
-    tsvectors are filled: `document` holds every term and is GIN-indexed for
-    matching; `headline` holds only the title and summary terms, small enough
-    to rank thousands of matches quickly. Elsewhere only the term columns are
-    filled, as space-separated terms that the fallback matches with substring
-    lookups.
+    The three texts are compact forms (``search.analysis.compact``): `title`,
+    `summary` (excerpt, feature text, category names) and `document` (all of
+    them, the body and the initial consonants of title and categories, fields
+    separated by ``|``). A phrase matches an article when it is a substring of
+    `document`; title and summary decide the ranking tier. `terms` holds the
+    document's distinct unigrams and bigrams on PostgreSQL (GIN or RUM
+    indexed), which pick the candidate rows the substring test then reads.
     """
 
     article = models.OneToOneField(
@@ -58,12 +55,10 @@ class SearchEntry(models.Model):
         on_delete=models.CASCADE,
         related_name="search_entry",
     )
-    document = SearchDocumentField(_("검색 문서"), null=True, editable=False)
-    headline = SearchDocumentField(_("제목·요약 문서"), null=True, editable=False)
-    title_terms = models.TextField(_("제목 낱말"), blank=True, editable=False)
-    summary_terms = models.TextField(_("요약 낱말"), blank=True, editable=False)
-    body_terms = models.TextField(_("본문 낱말"), blank=True, editable=False)
-    initials_terms = models.TextField(_("초성 낱말"), blank=True, editable=False)
+    title = models.TextField(_("제목"), blank=True, editable=False)
+    summary = models.TextField(_("요약·분류"), blank=True, editable=False)
+    document = models.TextField(_("검색 문서"), blank=True, editable=False)
+    terms = SearchTermsField(_("색인 낱말"), null=True, editable=False)
 
     class Meta:
         verbose_name = _("검색 색인 항목")
@@ -71,3 +66,7 @@ class SearchEntry(models.Model):
 
     def __str__(self):
         return str(self.article_id)
+
+
+# Migration 0001 names the field by its old name.
+SearchDocumentField = SearchTermsField

@@ -6,4 +6,5 @@ app_name = "search"
 
 urlpatterns = [
     path("", views.SearchView.as_view(), name="results"),
+    path("suggest/", views.suggest, name="suggest"),
 ]

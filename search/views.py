@@ -1,18 +1,39 @@
+from datetime import date, datetime, time
+
 from django.conf import settings
+from django.core.cache import cache
+from django.http import JsonResponse
+from django.utils import timezone
 from django.views.generic import ListView
 
-from articles.models import Article
+from articles.models import Article, Category
 
-from .analysis import parse_query
-from .query import SearchTimedOut, search_articles, time_limit
+from . import highlight
+from .analysis import compact, initials, parse_query
+from .indexing import body_text
+from .query import COUNT_LIMIT, SORTS, SearchTimedOut, matching, ranked_ids, time_limit
+
+SUGGESTIONS = 8
+SUGGEST_CACHE_SECONDS = 60
+
+
+def _day(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
 
 
 class SearchView(ListView):
-    """Live articles matching ``?q=``, best first, paginated.
+    """Live articles matching ``?q=``, paginated, with matched words marked.
 
-    An empty query shows the search form alone. ListView answers 404 for a page
-    that is not a number or out of range. A search that runs out of time (see
-    ``search.query.time_limit``) shows a message asking for narrower words.
+    Parameters: ``sort`` (relevance, the default, or date), ``category`` (a
+    category slug), ``from`` and ``to`` (YYYY-MM-DD, inclusive). A date that is
+    not one is ignored and the page says so. Four queries for any page: the
+    match ids (bounded, see ``search.query``), the page's articles and their
+    two prefetches, plus PostgreSQL's time limit (a safety net, see
+    ``search.query.time_limit``). An empty query shows the search form alone; ListView
+    answers 404 for a page that is not a number or out of range.
     """
 
     template_name = "search/search_results.html"
@@ -29,24 +50,104 @@ class SearchView(ListView):
         return settings.NEWSROOM_ARTICLES_PER_PAGE
 
     def get_queryset(self):
-        self.search_query = parse_query(self.request.GET.get("q", ""))
+        get = self.request.GET
+        self.search_query = parse_query(get.get("q", ""))
+        self.more = False
+        self.sort = get.get("sort") if get.get("sort") in SORTS else SORTS[0]
+        self.category = get.get("category", "").strip()[:200]
+        self.date_from, self.date_to = (
+            _day(get.get("from", "")),
+            _day(get.get("to", "")),
+        )
+        self.bad_dates = [
+            name
+            for name, parsed in [("from", self.date_from), ("to", self.date_to)]
+            if get.get(name) and parsed is None
+        ]
         if not self.search_query:
             return Article.objects.none()
         # live() is the one visibility rule; search only narrows and orders it.
-        articles = search_articles(Article.objects.live(), self.search_query)
-        return articles.for_listing()
+        articles = Article.objects.live()
+        if self.category:
+            articles = articles.filter(categories__slug=self.category)
+        zone = timezone.get_current_timezone()
+        if self.date_from:
+            start = datetime.combine(self.date_from, time.min, zone)
+            articles = articles.filter(publish_at__gte=start)
+        if self.date_to:
+            end = datetime.combine(self.date_to, time.max, zone)
+            articles = articles.filter(publish_at__lte=end)
+        return articles
 
     def paginate_queryset(self, queryset, page_size):
         if not self.search_query:
             return super().paginate_queryset(queryset, page_size)
-        # The count and the page (with its prefetches) run here, inside the time
-        # limit, rather than later while the template renders.
         with time_limit(queryset.db):
-            paginator, page, _, is_paginated = super().paginate_queryset(
-                queryset, page_size
+            ids, self.more = ranked_ids(queryset, self.search_query, self.sort)
+            paginator, page, _, is_paginated = super().paginate_queryset(ids, page_size)
+            found = Article.objects.filter(pk__in=page.object_list).for_listing()
+            by_id = {article.pk: article for article in found}
+        page.object_list = [by_id[pk] for pk in page.object_list if pk in by_id]
+        forms = tuple(self.search_query.forms)
+        for article in page.object_list:
+            article.search_title = highlight.highlight(article.title, forms)
+            article.search_snippet = highlight.snippet(
+                [article.excerpt, article.feature_text, body_text(article.body_html)],
+                forms,
+                article.summary,
             )
-            page.object_list = list(page.object_list)
         return paginator, page, page.object_list, is_paginated
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(search_query=self.search_query, **kwargs)
+        context = super().get_context_data(**kwargs)
+        return context | {
+            "search_query": self.search_query,
+            "search_sort": self.sort,
+            "search_category": self.category,
+            "search_from": self.request.GET.get("from", "")[:10],
+            "search_to": self.request.GET.get("to", "")[:10],
+            "search_bad_dates": self.bad_dates,
+            "search_more": self.more,
+            "search_count_limit": COUNT_LIMIT,
+        }
+
+
+def suggestions(q: str) -> dict:
+    """Titles of the newest matching live articles and matching category names."""
+    query = parse_query(q)
+    if not query:
+        return {"q": q, "titles": [], "categories": []}
+    titles = list(
+        matching(Article.objects.live(), query)
+        .order_by("-publish_at", "-pk")
+        .values_list("title", "slug")[:SUGGESTIONS]
+    )
+    wanted = [phrase.match for phrase in query.phrases]
+    categories = [
+        {"name": name, "slug": slug}
+        for name, slug in Category.objects.with_live_articles()
+        .order_by("name")
+        .values_list("name", "slug")
+        if all(w in compact(name) or w in initials(name) for w in wanted)
+    ][:SUGGESTIONS]
+    return {
+        "q": query.text,
+        "titles": [
+            {"title": title, "url": Article(slug=slug).get_absolute_url()}
+            for title, slug in titles
+        ],
+        "categories": categories,
+    }
+
+
+def suggest(request):
+    """``/search/suggest/?q=``: JSON for the header box, cached per query."""
+    text = parse_query(request.GET.get("q", "")).text
+    key = f"search:suggest:{compact(text)}"
+    data = cache.get(key)
+    if data is None:
+        data = suggestions(text)
+        cache.set(key, data, SUGGEST_CACHE_SECONDS)
+    response = JsonResponse(data, json_dumps_params={"ensure_ascii": False})
+    response["Cache-Control"] = f"public, max-age={SUGGEST_CACHE_SECONDS}"
+    return response

@@ -1,4 +1,7 @@
 import pytest
+from django.core.cache import cache
+
+from articles import sitecache
 
 from .people import make_staff
 
@@ -20,6 +23,27 @@ def isolated_media_and_fast_hashing(settings, tmp_path):
             "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         },
     }
+
+
+@pytest.fixture(autouse=True)
+def fresh_site_lists():
+    """Each test starts without cached site lists: the database it saw last
+    was rolled back, the cache (Redis or memory) was not."""
+    cache.delete(sitecache.KEY)
+    yield
+    cache.delete(sitecache.KEY)
+
+
+@pytest.fixture(autouse=True)
+def page_cache_off(settings):
+    """Views are tested as they render; test_pagecache turns the cache layer on.
+
+    With it on, one test's cached page or schedule would answer the next test's
+    request from a database that has since been rolled back.
+    """
+    settings.NEWSROOM_PAGE_CACHE = False
+    settings.NEWSROOM_CACHE_HEADERS = False
+    settings.NEWSROOM_VARNISH_PURGE_URLS = []
 
 
 @pytest.fixture

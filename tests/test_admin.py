@@ -952,6 +952,52 @@ def test_broken_image_upload_is_a_form_error_never_a_server_error(client, editor
     assert not Article.objects.get(pk=article.pk).image
 
 
+def test_uploads_past_the_hourly_limit_are_refused_and_nothing_typed_is_lost(
+    client, editor, settings
+):
+    settings.NEWSROOM_UPLOADS_PER_HOUR = 2
+    article = make_article()
+    as_user(client, editor)
+    for n in range(2):
+        response = upload(client, article, f"사진{n}.png", image_bytes("PNG"))
+        assert response.status_code == 302
+    article.refresh_from_db()
+    stored, title = article.image.name, article.title
+
+    data = form_data(client, article)
+    data.update(
+        title="시장 기자회견 현장 사진 교체",
+        image=SimpleUploadedFile("사진3.png", image_bytes("PNG")),
+        image_alt="기자회견장",
+    )
+    response = client.post(admin_url("change", article), data)
+
+    assert response.status_code == 200
+    text = page(response)
+    assert "한 시간에 2장까지" in text and "분 뒤에" in text
+    assert 'value="시장 기자회견 현장 사진 교체"' in text
+    assert 'value="기자회견장"' in text
+    article.refresh_from_db()
+    assert (article.image.name, article.title) == (stored, title)
+    other = as_user(Client(), make_staff("Editor"))
+    assert upload(other, article, "남의사진.png", image_bytes("PNG")).status_code == 302
+
+
+def test_the_upload_limit_slides_with_the_hour(editor, settings):
+    from articles import ratelimits as limits
+
+    settings.NEWSROOM_UPLOADS_PER_HOUR = 2
+    start = 1_800_000_000.0  # a slice boundary: 5-minute slices
+    assert limits.take_upload(editor, now=start) is None
+    assert limits.take_upload(editor, now=start + 1200) is None
+    assert limits.take_upload(editor, now=start + 1800) == 30
+    # The first upload leaves the hour; the one 20 minutes later still counts.
+    assert limits.take_upload(editor, now=start + 3600) is None
+    assert limits.take_upload(editor, now=start + 3700) == 19  # 4800 s - 3700 s
+    limits.reset_uploads(editor, now=start + 3700)
+    assert limits.take_upload(editor, now=start + 3700) is None
+
+
 # The schedule ---------------------------------------------------------------------
 
 
@@ -1009,3 +1055,105 @@ def test_a_bulk_step_sends_each_change_marked_as_one_batch(
     assert sorted(c["article"].pk for c in sent) == sorted(a.pk for a in articles)
     assert len({c["batch"].id for c in sent}) == 1
     assert sent[0]["batch"].name == "admin:publish"
+
+
+# What the admin reveals of other people's stories ----------------------------------
+
+
+def shortcut_url(obj) -> str:
+    from django.contrib.contenttypes.models import ContentType
+
+    content_type = ContentType.objects.get_for_model(obj)
+    return f"/admin/r/{content_type.pk}/{obj.pk}/"
+
+
+@pytest.mark.parametrize(
+    "status", [Status.DRAFT, Status.IN_REVIEW, Status.PUBLISHED, Status.TAKEN_DOWN]
+)
+def test_shortcut_reveals_nothing_of_someone_elses_article(client, reporter, status):
+    fields = {"status": status, "title": "아무도 모르는 특종 기획"}
+    if status == Status.PUBLISHED:
+        fields["publish_at"] = timezone.now() + timedelta(days=1)  # embargoed
+    article = make_article(**fields)
+    missing = shortcut_url(article).replace(f"/{article.pk}/", "/987654/")
+    as_user(client, reporter)
+
+    theirs, nothing = client.get(shortcut_url(article)), client.get(missing)
+
+    assert theirs.status_code == nothing.status_code == 404
+    assert page(theirs) == page(nothing)
+    assert article.slug not in page(theirs)
+    assert "Location" not in theirs
+
+
+def test_shortcut_leads_the_owner_to_the_preview_and_readers_pages_to_them(
+    client, reporter
+):
+    draft = draft_of(reporter)
+    live = make_article(owner=reporter)
+    as_user(client, reporter)
+    assert client.get(shortcut_url(draft))["Location"] == admin_url("preview", draft)
+    assert client.get(shortcut_url(live))["Location"] == live.get_absolute_url()
+
+
+def test_shortcut_sends_anonymous_visitors_to_the_login_page(client):
+    response = client.get(shortcut_url(make_article(status=Status.DRAFT)))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("admin:login"))
+
+
+def test_shortcut_refuses_garbage_ids_with_the_same_404(client, editor):
+    as_user(client, editor)
+    for url in ["/admin/r/99999999999999999999/1/", "/admin/r/x/1/", "/admin/r/1/x/"]:
+        assert client.get(url).status_code == 404
+
+
+def test_taggits_unused_tag_admin_and_its_merge_view_are_gone(client, reporter):
+    from taggit.models import Tag
+
+    merge = "/admin/taggit/tag/merge-tags/"
+    as_user(client, reporter)
+    session = client.session
+    session["selected_tag_ids"] = "1"
+    session.save()
+
+    response = client.post(merge, {"new_tag_name": "합친 태그"})
+
+    assert response.status_code == 404
+    assert not Tag.objects.exists()
+    assert as_user(Client(), make_staff(None)).get(merge).status_code == 404
+
+
+def test_reporter_lists_only_categories_readers_or_their_own_articles_show(
+    client, reporter
+):
+    make_article(categories=["정치"])  # live: every reader sees it
+    draft_of(reporter, categories=["내 기획"])
+    make_article(status=Status.DRAFT, categories=["남의 비밀 기획"])
+    make_article(status=Status.IN_REVIEW, categories=["검토 중 기획"])
+    make_article(publish_at=timezone.now() + timedelta(days=1), categories=["엠바고"])
+    from articles.models import Category
+
+    Category.objects.create(name="주인 없는 분류")
+    changelist = reverse("admin:articles_category_changelist")
+    as_user(client, reporter)
+
+    text = page(client.get(changelist))
+    assert "정치" in text and "내 기획" in text
+    for hidden in ["남의 비밀 기획", "검토 중 기획", "엠바고", "주인 없는 분류"]:
+        assert hidden not in text
+        found = client.get(changelist, {"q": hidden}).context["cl"].result_list
+        assert list(found) == []
+    secret = Category.objects.get(name="남의 비밀 기획")
+    change = reverse("admin:articles_category_change", args=[secret.pk])
+    assert client.get(change, follow=True).redirect_chain[-1][0] == reverse(
+        "admin:index"
+    )
+    assert "남의 비밀 기획" not in page(client.get(shortcut_url(secret)))
+
+
+def test_editor_lists_every_category(client, editor):
+    make_article(status=Status.DRAFT, categories=["남의 비밀 기획"])
+    as_user(client, editor)
+    text = page(client.get(reverse("admin:articles_category_changelist")))
+    assert "남의 비밀 기획" in text

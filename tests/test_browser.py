@@ -145,7 +145,8 @@ def test_reader_follows_the_seed_from_front_page_to_category_and_search(
         assert page.get_by_role("link", name="푸틴 방북 9개월 24년").first.is_visible()
         visit.screenshot(f"category-{device}")
 
-        search = page.get_by_role("searchbox").first
+        # A search box with suggestions (a datalist) is a combobox to ARIA.
+        search = page.get_by_label("기사 검색").first
         search.fill("방북")
         search.press("Enter")
         page.wait_for_load_state()

@@ -2,6 +2,7 @@ import xml.etree.ElementTree as ET
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
 from html import unescape
+from html.parser import HTMLParser
 
 import pytest
 from django.db import connection
@@ -293,3 +294,62 @@ def test_feed_queries_do_not_grow_with_articles(client, django_assert_num_querie
     with django_assert_num_queries(len(three.captured_queries)):
         feed = fetch(client, url)
     assert len(items(feed)) == 10
+
+
+class _Markup(HTMLParser):
+    """What an HTML-reading feed reader makes of a text: elements and text."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.elements, self.text = [], ""
+
+    def handle_starttag(self, tag, attrs):
+        self.elements.append(tag)
+
+    def handle_data(self, data):
+        self.text += data
+
+
+def read_as_html(value: str) -> _Markup:
+    parser = _Markup()
+    parser.feed(value)
+    parser.close()
+    return parser
+
+
+def test_rss_category_and_author_names_reach_readers_as_text(client):
+    name = '정치 <img src=x onerror="alert(1)"> & <b>속보</b>'
+    description = "<script>alert(2)</script> 정치 소식 & 분석"
+    author = make_author('김<i>기자</i> "특파원"', slug="kim")
+    article = make_article(title="북러 조약", categories=[name], authors=[author])
+    category = article.categories.get()
+    category.description = description
+    category.save()
+
+    for url in ("/feeds/rss/", f"/categories/{category.slug}/feed/rss/"):
+        channel = fetch(client, url).find("channel")
+        (item,) = channel.findall("item")
+        # Each text is parsed twice, as a reader does: the XML, then its HTML.
+        texts = [item.findtext("category"), item.findtext(f"{DC}creator")]
+        if "categories" in url:
+            texts += [channel.findtext("title"), channel.findtext("description")]
+        decoded = [read_as_html(text) for text in texts]
+        assert [markup.elements for markup in decoded] == [[]] * len(texts)
+        assert decoded[0].text == name
+        assert decoded[1].text == author.name
+        if "categories" in url:
+            assert decoded[2].text.endswith(f" · {name}")
+            assert decoded[3].text == description
+
+
+def test_atom_category_and_author_names_stay_plain_text(client):
+    name = "정치 <b>속보</b> & 분석"
+    author = make_author("김<i>기자</i>", slug="kim")
+    article = make_article(title="북러 조약", categories=[name], authors=[author])
+    slug = article.categories.get().slug
+
+    for url in ("/feeds/atom/", f"/categories/{slug}/feed/atom/"):
+        entry = fetch(client, url).find(f"{ATOM}entry")
+        # Atom says these are text (no type="html"): given as typed.
+        assert entry.find(f"{ATOM}category").get("term") == name
+        assert entry.findtext(f"{ATOM}author/{ATOM}name") == author.name

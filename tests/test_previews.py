@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from articles import previews, workflow
-from articles.models import Article, ShareLinkVisit
+from articles.models import Article, ShareLinkVisitCount
 from tests.factories import make_article
 from tests.people import make_staff
 
@@ -102,19 +102,46 @@ def test_share_link_shows_that_article_to_someone_without_an_account(
     assert "단독: 시의회 예산 삭감 내막" in page and other.title not in page
     assert 'class="preview-banner"' in page and "공유 링크로 보는 미리보기" in page
     assert_private(response)
-    visit = link.visits.get()
-    assert (visit.outcome, visit.ip_address, visit.user_agent) == (
-        ShareLinkVisit.Outcome.SHOWN,
+    visit = link.visit_counts.get()
+    assert (visit.outcome, visit.count) == (ShareLinkVisitCount.Outcome.SHOWN, 1)
+    assert (visit.last_ip_address, visit.last_user_agent) == (
         "10.0.0.7",
         "변호사 브라우저",
     )
 
 
-def test_every_view_of_a_share_link_is_logged(client, editor, draft):
+def test_every_view_of_a_share_link_is_counted_in_one_row(client, editor, draft):
     link, path = share(draft, editor)
-    for _ in range(3):
-        client.get(path)
-    assert link.visits.count() == 3
+    for n in range(3):
+        client.get(path, REMOTE_ADDR=f"10.0.0.{n + 1}")
+    visit = link.visit_counts.get()
+    assert (visit.count, visit.last_ip_address) == (3, "10.0.0.3")
+    assert visit.first_at < visit.last_at
+    assert previews.visits(link) == 3
+
+
+def test_requests_for_a_revoked_link_are_counted_without_a_row_each(
+    client, editor, draft
+):
+    link, path = share(draft, editor)
+    client.get(path)
+    previews.revoke_share_link(link, by=editor)
+    for _ in range(50):
+        assert client.get(path).status_code == 410
+    counts = dict(link.visit_counts.values_list("outcome", "count"))
+    assert counts == {"shown": 1, "revoked": 50}
+
+
+def test_share_links_page_shows_times_shown_and_refused(client, editor, draft):
+    link, path = share(draft, editor)
+    client.get(path)
+    client.get(path)
+    previews.revoke_share_link(link, by=editor)
+    client.get(path)
+    client.force_login(editor)
+    url = reverse("admin:articles_article_share_links", args=[draft.pk])
+    page = client.get(url).content.decode()
+    assert "2회 · 거절 1회" in page
 
 
 def test_share_link_expires_after_48_hours_by_default(client, editor, draft):
@@ -128,7 +155,8 @@ def test_share_link_expires_after_48_hours_by_default(client, editor, draft):
     assert "만료" in response.content.decode()
     assert "시의회" not in response.content.decode()
     assert_private(response)
-    assert link.visits.first().outcome == ShareLinkVisit.Outcome.EXPIRED
+    counts = dict(link.visit_counts.values_list("outcome", "count"))
+    assert counts == {"shown": 1, "expired": 1}
 
 
 def test_revoked_share_link_answers_410(client, editor, draft):
@@ -137,7 +165,7 @@ def test_revoked_share_link_answers_410(client, editor, draft):
     response = client.get(path)
     assert response.status_code == 410
     assert "시의회" not in response.content.decode()
-    assert link.visits.get().outcome == ShareLinkVisit.Outcome.REVOKED
+    assert link.visit_counts.get().outcome == ShareLinkVisitCount.Outcome.REVOKED
 
 
 @pytest.mark.parametrize(
@@ -155,7 +183,7 @@ def test_forged_share_link_answers_404(client, editor, draft, forge):
     response = client.get(reverse("articles:share", kwargs={"token": forge(token)}))
     assert response.status_code == 404
     assert "시의회" not in response.content.decode()
-    assert not ShareLinkVisit.objects.exists()
+    assert not ShareLinkVisitCount.objects.exists()
 
 
 def test_a_signed_key_of_one_link_cannot_open_another(client, editor, draft):

@@ -3,12 +3,20 @@ from io import StringIO
 import pytest
 from django.contrib.auth import authenticate, get_user_model
 from django.core.management import CommandError, call_command
+from django.test import RequestFactory
 
 from articles import workflow
 from articles.management.commands.setup_local_demo import DEMO_ACCOUNTS
 from articles.models import Article
 
 pytestmark = pytest.mark.django_db
+
+
+def log_in(username, password):
+    """authenticate() as the admin login calls it: with the request (django-axes
+    refuses a login it cannot count)."""
+    request = RequestFactory().post("/admin/login/")
+    return authenticate(request, username=username, password=password)
 
 
 def run(settings, *, debug=True) -> str:
@@ -28,7 +36,7 @@ def test_demo_accounts_log_in_with_the_printed_passwords(settings):
     output = run(settings)
     for username, password, *_ in DEMO_ACCOUNTS:
         assert f"{username}" in output and password in output
-        user = authenticate(username=username, password=password)
+        user = log_in(username, password)
         assert user is not None and user.is_staff
 
 
@@ -56,4 +64,4 @@ def test_running_the_demo_setup_twice_changes_nothing(settings):
     run(settings)
     assert get_user_model().objects.count() == 3
     assert Article.objects.count() == 1
-    assert authenticate(username="reporter", password=DEMO_ACCOUNTS[2][1])
+    assert log_in("reporter", DEMO_ACCOUNTS[2][1])

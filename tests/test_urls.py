@@ -123,3 +123,32 @@ def test_unknown_decomposed_address_redirects_then_answers_404(client):
 
     assert response.status_code == 301
     assert client.get(response["Location"]).status_code == 404
+
+
+# A NUL byte: PostgreSQL refuses it in any text value, so it must never reach
+# a lookup (it answered 500 there). Run on both databases.
+NUL_URLS = [
+    "/articles/%00/",
+    "/articles/%EB%B0%A9%00%EB%B6%81/",
+    "/categories/%00/",
+    "/authors/%00/",
+    "/categories/%00/feed/rss/",
+    "/categories/%00/feed/atom/",
+    "/categories/%EC%A0%95%EC%B9%98%00/feed/rss/",
+    "/share/%00/",
+    "/sitemap-%00.xml",
+]
+
+
+@pytest.mark.parametrize("url", NUL_URLS)
+def test_a_nul_byte_in_a_public_address_answers_404(client, live, url):
+    response = client.get(url)
+
+    assert response.status_code == 404
+    assert "페이지를 찾을 수 없습니다" in response.content.decode()
+
+
+def test_a_nul_byte_in_a_search_answers_the_results_page(client, live):
+    response = client.get("/search/", {"q": "방북\x00"})
+
+    assert response.status_code == 200

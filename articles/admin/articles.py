@@ -3,6 +3,7 @@
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
+from django.urls import reverse
 from django.utils.html import format_html
 
 from .. import workflow
@@ -79,6 +80,14 @@ class ArticleAdmin(ArticlePagesMixin, admin.ModelAdmin):
 
     class Media:
         css = {"all": ["articles/admin/workflow.css"]}
+
+    def view_on_site(self, obj):
+        """The public page while it is live, else the staff preview: the change
+        form's button and the admin's shortcut never lead to a 404 (or show a
+        draft's address as if it were public)."""
+        if obj.is_live:
+            return obj.get_absolute_url()
+        return reverse("admin:articles_article_preview", args=[obj.pk])
 
     # Who sees and changes what ----------------------------------------------------
 

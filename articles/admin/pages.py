@@ -309,13 +309,13 @@ class ArticlePagesMixin:
                 "link": link,
                 "url": request.build_absolute_uri(previews.share_path(link)),
                 "open": link.is_open_at(now),
-                "visits": link.visits.count(),
+                "visits": previews.visit_summary(link),
                 "revoke_url": reverse(
                     "admin:articles_article_share_link_revoke",
                     args=[article.pk, link.pk],
                 ),
             }
-            for link in article.share_links.all()
+            for link in article.share_links.prefetch_related("visit_counts")
         ]
         return self._render(
             request,

@@ -12,7 +12,7 @@ from .article import (
 )
 from .history import AppendOnlyModel, ArticleRevision, ArticleTransition, Correction
 from .people import Author
-from .sharing import ShareLink, ShareLinkVisit, SlugRedirect, new_share_key
+from .sharing import ShareLink, ShareLinkVisitCount, SlugRedirect, new_share_key
 from .taxonomy import Category, NFCTaggableManager
 
 __all__ = [
@@ -29,7 +29,7 @@ __all__ = [
     "Correction",
     "NFCTaggableManager",
     "ShareLink",
-    "ShareLinkVisit",
+    "ShareLinkVisitCount",
     "SlugRedirect",
     "featured_image_path",
     "new_document_key",

@@ -8,7 +8,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .article import Article
-from .history import AppendOnlyModel
 
 
 class SlugRedirect(models.Model):
@@ -86,8 +85,14 @@ class ShareLink(models.Model):
         return self.revoked_at is None and now < self.expires_at
 
 
-class ShareLinkVisit(AppendOnlyModel):
-    """One request for a share link, answered or refused."""
+class ShareLinkVisitCount(models.Model):
+    """How many requests for a link ended with one outcome, and when the last came.
+
+    A count, not a row per request: a link asked for again and again (a
+    revoked or expired one included, by anyone who kept the address) keeps at
+    most one row per outcome, so the ledger cannot grow without bound. The
+    last visitor's address and browser stay for the newsroom's record.
+    """
 
     class Outcome(models.TextChoices):
         SHOWN = "shown", _("열람")
@@ -99,17 +104,26 @@ class ShareLinkVisit(AppendOnlyModel):
         ShareLink,
         verbose_name=_("공유 링크"),
         on_delete=models.CASCADE,
-        related_name="visits",
+        related_name="visit_counts",
     )
     outcome = models.CharField(_("결과"), max_length=10, choices=Outcome)
-    created_at = models.DateTimeField(_("시각"), default=timezone.now)
-    ip_address = models.GenericIPAddressField(_("IP 주소"), null=True, blank=True)
-    user_agent = models.CharField(_("브라우저"), max_length=300, blank=True)
+    count = models.PositiveIntegerField(_("횟수"), default=0)
+    first_at = models.DateTimeField(_("처음"), default=timezone.now)
+    last_at = models.DateTimeField(_("마지막"), default=timezone.now)
+    last_ip_address = models.GenericIPAddressField(
+        _("마지막 IP 주소"), null=True, blank=True
+    )
+    last_user_agent = models.CharField(_("마지막 브라우저"), max_length=300, blank=True)
 
     class Meta:
-        verbose_name = _("공유 링크 열람 기록")
-        verbose_name_plural = _("공유 링크 열람 기록")
-        ordering = ["-created_at", "-pk"]
+        verbose_name = _("공유 링크 열람 횟수")
+        verbose_name_plural = _("공유 링크 열람 횟수")
+        ordering = ["link", "outcome"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["link", "outcome"], name="share_link_visits_one_row_per_outcome"
+            )
+        ]
 
     def __str__(self):
-        return f"{self.link} · {self.get_outcome_display()}"
+        return f"{self.link} · {self.get_outcome_display()} {self.count}"

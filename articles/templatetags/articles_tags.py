@@ -5,14 +5,12 @@ from datetime import date, datetime
 
 from django import template
 from django.conf import settings
+from django.db import DatabaseError
 from django.utils import timezone
 
-from .. import seo
-from ..models import Category
+from .. import seo, sitecache
 
 register = template.Library()
-
-NAV_CATEGORY_LIMIT = 8
 
 
 def _local(value: date | datetime) -> date | datetime:
@@ -71,19 +69,21 @@ def page_url(context, number: int) -> str:
 
 
 @register.inclusion_tag("articles/includes/category_nav.html")
-def category_nav(current=None) -> dict:
+def category_nav(current=None, best_effort=False) -> dict:
     """The site navigation: the sections editors chose, in their order.
 
     Until an editor marks a section, categories stand in by name. Either way only
-    categories with a live article are listed.
+    categories with a live article are listed. Read from the site cache, so a
+    page pays no query for it (see sitecache). With `best_effort` (the 404
+    page), a database that does not answer leaves the navigation empty rather
+    than turning a 404 into an error page.
     """
-    with_live_articles = Category.objects.with_live_articles()
-    sections = with_live_articles.filter(is_section=True).order_by(
-        "section_order", "name"
-    )[:NAV_CATEGORY_LIMIT]
-    categories = list(sections) or list(
-        with_live_articles.order_by("name")[:NAV_CATEGORY_LIMIT]
-    )
+    try:
+        categories = sitecache.site_lists().navigation
+    except DatabaseError:
+        if not best_effort:
+            raise
+        categories = ()
     return {"categories": categories, "current": current}
 
 

@@ -62,6 +62,7 @@ from .rules import (
     may,
     sources_of,
     visible_articles,
+    visible_categories,
     was_published,
 )
 from .sharing import (
@@ -171,5 +172,6 @@ __all__ = [
     "unique_slug",
     "unpublish",
     "visible_articles",
+    "visible_categories",
     "was_published",
 ]

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..models import Article
+from django.db.models import Exists, OuterRef
+
+from ..models import Article, Category
 
 Status = Article.Status
 
@@ -223,6 +225,17 @@ def visible_articles(user):
     if user.pk is None:
         return Article.objects.none()
     return Article.objects.owned_by(user)
+
+
+def visible_categories(user):
+    """The categories `user` may learn of in the admin: all for Editors; for
+    anyone else those a reader already sees (with a live article) and those of
+    the articles they may see, never one used only by someone else's
+    unpublished story (or by none: a deleted story's category names it)."""
+    if user.has_perm(EDIT_ANY):
+        return Category.objects.all()
+    own = visible_articles(user).filter(categorized_items__tag=OuterRef("pk"))
+    return Category.objects.with_live_articles() | Category.objects.filter(Exists(own))
 
 
 def may(user, transition: Transition, article: Article) -> bool:

@@ -28,7 +28,7 @@ from django.utils import timezone
 
 from search import indexing
 
-from ... import demo_corpus, images
+from ... import demo_corpus, images, workflow
 from ...models import Article, Author, Byline, CategorizedArticle, Category
 from ...models.article import featured_image_path
 from ...text import unicode_slug
@@ -103,6 +103,8 @@ class Command(BaseCommand):
             pks = self._articles(articles, image_count, rng, categories, authors, out)
             self._index(pks, out)
         self._renditions(pks, out)
+        # Bulk inserts send no signals: tell the caches, as loaddata does.
+        workflow.announce(Article.objects.filter(pk__in=pks), action="seed_demo")
         if verbosity:
             self.stdout.write(
                 self.style.SUCCESS(

@@ -34,6 +34,6 @@ def move_originals(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("articles", "0009_private_originals")]
+    dependencies = [("articles", "0013_private_originals")]
 
     operations = [migrations.RunPython(move_originals, migrations.RunPython.noop)]

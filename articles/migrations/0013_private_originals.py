@@ -8,7 +8,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('articles', '0008_article_status_is_known'),
+        ('articles', '0012_remove_share_link_visit'),
     ]
 
     operations = [

@@ -1,0 +1,374 @@
+"""The full-page cache for anonymous readers, and the headers shared caches obey.
+
+`PageCacheMiddleware` sits just inside WhiteNoise. For an anonymous GET of a
+public page (the URL names in PUBLIC_PAGES; no session, CSRF or messages cookie,
+no Authorization header) it answers from the page cache (Django's default
+cache: Redis when REDIS_URL is set, local memory otherwise) before any other
+middleware or view runs, and stores the 200 answers it had to render. Admin
+pages, previews and share links are not public pages, so they never read or
+write it.
+
+Every public 200 answer carries:
+- `xkey`: its surrogate keys (`article-<id>` for every article it shows,
+  `category-<id>`, `author-<id>`, `front`, `feeds`, `sitemaps`, `search`,
+  `archive-<yyyy>`, `archive-<yyyy>-<mm>`, `archives`, `nav`), which Varnish
+  purges by (deploy/varnish/newsroom.vcl) and this cache invalidates by;
+- `Cache-Control: public, max-age=<browser>, s-maxage=<lifetime>`, where the
+  lifetime never reaches past the next scheduled publication or expiry of any
+  article (Article.objects.next_scheduled_change(), cached itself), so a page
+  cached at 08:59 for an article due at 09:00 is fetched again at 09:00. The
+  clamp is site-wide rather than per page: any scheduled article can enter the
+  navigation, the front page and the feeds, and one cached value costs nothing
+  per request. Browsers get NEWSROOM_BROWSER_MAX_AGE (0 by default, at most 60):
+  a browser's cache cannot be purged, so a take-down must not wait on it;
+- `ETag` and `Last-Modified`, and a 304 to a matching conditional request;
+- `Age` and `X-Page-Cache: HIT` when served from this cache (`MISS` otherwise).
+
+Invalidation by key: each key has a token in the cache (the time, in
+microseconds, it was last invalidated: articles.invalidation). An entry
+remembers the tokens of its keys as they were when it was stored, and is a
+miss as soon as any of them differs.
+An entry is not stored when one of its keys was invalidated while the page was
+rendering, so a page read before a commit is never kept after its purge.
+"""
+
+import hashlib
+import time
+from datetime import datetime
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import DatabaseError
+from django.db.models import Model, QuerySet
+from django.http import HttpResponse
+from django.urls import Resolver404, resolve
+from django.utils import timezone
+from django.utils.cache import get_conditional_response
+from django.utils.http import http_date, parse_http_date_safe
+
+# URL name -> the keys every answer of it carries, besides those of its content.
+PUBLIC_PAGES = {
+    "articles:list": ("front",),
+    "articles:detail": (),
+    "articles:category": (),
+    "articles:author": (),
+    "articles:archive-year": ("archives",),
+    "articles:archive-month": (),
+    "search:results": ("search",),
+    "feed-rss": ("feeds",),
+    "feed-atom": ("feeds",),
+    "category-feed-rss": ("feeds",),
+    "category-feed-atom": ("feeds",),
+    "sitemap-index": ("sitemaps",),
+    "sitemap": ("sitemaps",),
+    "robots": ("site",),
+}
+# Every page shows the navigation (categories with a live article).
+EVERY_PAGE = ("nav",)
+# Cookies that mean a person the site knows: they bypass the cache both ways.
+PERSONAL_COOKIES = ("messages",)
+# Headers never stored with a page.
+UNSHARED_HEADERS = {"set-cookie", "age", "x-page-cache"}
+KEY_HEADER = "xkey"
+ENTRY_PREFIX = "page:"
+TOKEN_PREFIX = "pagekey:"
+SCHEDULE_KEY = "schedule:next-change"
+NO_CHANGE = "none"
+
+
+# Per process: entry key -> its token keys, to fetch both in one round trip.
+_known_tokens: dict[str, tuple[str, ...]] = {}
+KNOWN_TOKENS_LIMIT = 20_000
+
+
+def enabled() -> bool:
+    return getattr(settings, "NEWSROOM_PAGE_CACHE", True)
+
+
+def headers_enabled() -> bool:
+    return getattr(settings, "NEWSROOM_CACHE_HEADERS", True)
+
+
+def max_lifetime() -> int:
+    return int(getattr(settings, "NEWSROOM_PAGE_CACHE_SECONDS", 600))
+
+
+def browser_max_age() -> int:
+    return max(0, min(60, int(getattr(settings, "NEWSROOM_BROWSER_MAX_AGE", 0))))
+
+
+def token_key(key: str) -> str:
+    return f"{TOKEN_PREFIX}{key}"
+
+
+def token_timeout() -> int:
+    """How long a key's token is kept: beyond the life of any entry that read it.
+
+    A token that has gone makes every entry holding it a miss, so a finite
+    timeout is safe and keeps a shared Redis from filling with old keys.
+    """
+    return 2 * max_lifetime() + 60
+
+
+def next_scheduled_change(now: datetime | None = None) -> datetime | None:
+    """The next publish or expiry time of any article, from the cache when it can.
+
+    The cached value stays valid until that moment passes or an article changes
+    (articles.invalidation deletes it on every change).
+    """
+    from .models import Article
+
+    now = now or timezone.now()
+    cached = cache.get(SCHEDULE_KEY)
+    if cached == NO_CHANGE:
+        return None
+    if isinstance(cached, datetime) and cached > now:
+        return cached
+    upcoming = Article.objects.next_scheduled_change(now)
+    cache.set(SCHEDULE_KEY, upcoming or NO_CHANGE, timeout=max_lifetime())
+    return upcoming
+
+
+def lifetime(now: datetime | None = None) -> int:
+    """Seconds a public page may be kept by shared caches from `now`: at most
+    NEWSROOM_PAGE_CACHE_SECONDS, never past the next scheduled change."""
+    now = now or timezone.now()
+    seconds = max_lifetime()
+    upcoming = next_scheduled_change(now)
+    if upcoming is not None:
+        seconds = min(seconds, int((upcoming - now).total_seconds()))
+    return max(0, seconds)
+
+
+def cache_control(seconds: int) -> str:
+    browser = min(browser_max_age(), seconds)
+    return f"public, max-age={browser}, s-maxage={seconds}"
+
+
+def content_keys(context) -> set[str]:
+    """Surrogate keys for the articles, categories and authors a page shows.
+
+    Walks the template context after rendering, so every queryset the template
+    used is already evaluated; one it never evaluated is skipped, never run.
+    Objects in the context and in its lists count, not their relations: an
+    article page carries its own key and its related articles', not its
+    categories', or every publication in a category would purge every article
+    page in it.
+    """
+    from .models import Article, Author, Category
+
+    prefixes = {Article: "article", Category: "category", Author: "author"}
+    keys: set[str] = set()
+    seen: set[int] = set()
+
+    def walk(value, depth):
+        if depth > 4 or id(value) in seen:
+            return
+        seen.add(id(value))
+        if isinstance(value, Model):
+            prefix = prefixes.get(type(value))
+            if prefix and value.pk is not None:
+                keys.add(f"{prefix}-{value.pk}")
+            return
+        if isinstance(value, QuerySet):
+            if value._result_cache is None:
+                return
+            value = value._result_cache
+        if isinstance(value, dict):
+            value = value.values()
+        elif hasattr(value, "object_list") and not isinstance(value, (list, tuple)):
+            value = [value.object_list]  # a Page
+        elif hasattr(value, "__dataclass_fields__"):
+            value = [getattr(value, name) for name in value.__dataclass_fields__]
+        if isinstance(value, (list, tuple, set, frozenset, type({}.values()))):
+            for item in value:
+                walk(item, depth + 1)
+
+    for name, value in context.items():
+        if name in {"request", "view", "user", "perms", "csrf_token"}:
+            continue
+        walk(value, 0)
+    return keys
+
+
+def url_keys(name: str, kwargs: dict) -> set[str]:
+    keys = set(PUBLIC_PAGES.get(name, ())) | set(EVERY_PAGE)
+    if name == "articles:archive-year":
+        keys.add(f"archive-{kwargs['year']:04d}")
+    elif name == "articles:archive-month":
+        keys.add(f"archive-{kwargs['year']:04d}-{kwargs['month']:02d}")
+    return keys
+
+
+def is_anonymous(request) -> bool:
+    cookies = request.COOKIES
+    names = (settings.SESSION_COOKIE_NAME, settings.CSRF_COOKIE_NAME)
+    if any(name in cookies for name in (*names, *PERSONAL_COOKIES)):
+        return False
+    return "HTTP_AUTHORIZATION" not in request.META
+
+
+def public_page(request) -> tuple[str, dict] | None:
+    """(URL name, kwargs) when `request` asks for a public page, else None."""
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        return None
+    if match.view_name not in PUBLIC_PAGES:
+        return None
+    return match.view_name, match.kwargs
+
+
+def entry_key(request) -> str:
+    address = f"{request.get_host()}{request.get_full_path()}"
+    return ENTRY_PREFIX + hashlib.sha256(address.encode()).hexdigest()
+
+
+def now_token() -> int:
+    """A token: the time in microseconds. An int, which Django's Redis cache
+    stores and reads without pickling (a hit reads dozens of them)."""
+    return time.time_ns() // 1000
+
+
+def tokens(keys) -> dict[str, int]:
+    """The current invalidation token of each key; a key never invalidated gets
+    one now (0: older than every page)."""
+    names = [token_key(key) for key in keys]
+    found = cache.get_many(names)
+    missing = [name for name in names if name not in found]
+    if missing:
+        # add(), not set(): an invalidation racing this must win.
+        for name in missing:
+            cache.add(name, 0, timeout=token_timeout())
+        found.update(cache.get_many(missing))
+    return {name[len(TOKEN_PREFIX) :]: found.get(name, 0) for name in names}
+
+
+def etag_of(content: bytes) -> str:
+    return f'"{hashlib.md5(content, usedforsecurity=False).hexdigest()}"'
+
+
+class PageCacheMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        page = None
+        if request.method == "GET" and is_anonymous(request):
+            page = public_page(request)
+        if page is None:
+            # Editors' requests: what their changes invalidate is acted on once.
+            from .invalidation import collecting
+
+            with collecting():
+                return self.get_response(request)
+        if not (enabled() or headers_enabled()):
+            return self.get_response(request)
+
+        key = entry_key(request) if enabled() else None
+        if key is not None:
+            hit = self.lookup(request, key)
+            if hit is not None:
+                return hit
+
+        started = now_token()
+        request._page_keys = set()
+        response = self.get_response(request)
+        if response.status_code != 200 or response.streaming:
+            return response
+        said = response.get("Cache-Control", "")
+        if response.has_header("Set-Cookie") or "private" in said or "no-store" in said:
+            return response
+        if hasattr(response, "render") and not response.is_rendered:
+            response.render()
+        keys = url_keys(*page) | request._page_keys
+        now = timezone.now()
+        try:
+            seconds = lifetime(now)
+        except DatabaseError:
+            # A page that needed no database (robots.txt) is still served while
+            # the database is down, but not kept: its lifetime is unknown.
+            seconds = 0
+        response[KEY_HEADER] = " ".join(sorted(keys))
+        response["Cache-Control"] = cache_control(seconds)
+        if not response.has_header("ETag"):
+            response["ETag"] = etag_of(response.content)
+        if not response.has_header("Last-Modified"):
+            response["Last-Modified"] = http_date(now.timestamp())
+        if key is not None:
+            response["X-Page-Cache"] = "MISS"
+            if seconds > 0:
+                self.store(key, response, keys, started, seconds)
+        return self.conditional(request, response)
+
+    def process_template_response(self, request, response):
+        """Collect the content keys once the template has rendered."""
+        if hasattr(request, "_page_keys"):
+
+            def collect(rendered):
+                request._page_keys |= content_keys(rendered.context_data or {})
+
+            response.add_post_render_callback(collect)
+        return response
+
+    def store(self, key, response, keys, started, seconds):
+        current = tokens(keys)
+        if any(token > started for token in current.values()):
+            return  # invalidated while rendering: the page may show old content
+        headers = [
+            (name, value)
+            for name, value in response.items()
+            if name.lower() not in UNSHARED_HEADERS
+        ]
+        entry = {
+            "content": response.content,
+            "headers": headers,
+            "tokens": current,
+            "stored_at": time.time(),
+            # Checked on every hit as well: the cache's own expiry may run on
+            # another clock (Redis'), and a scheduled change must never wait.
+            "expires_at": time.time() + seconds,
+        }
+        cache.set(key, entry, timeout=seconds)
+
+    def lookup(self, request, key):
+        # One round trip to the cache when this process has seen the page: the
+        # entry and its keys' tokens in a single get_many (one MGET on Redis).
+        names = _known_tokens.get(key)
+        if names is not None:
+            found = cache.get_many([key, *names])
+            entry = found.pop(key, None)
+        else:
+            entry, found = cache.get(key), None
+        if entry is None or time.time() >= entry["expires_at"]:
+            return None
+        wanted = [token_key(name) for name in entry["tokens"]]
+        if found is None or set(names) != set(wanted):
+            found = cache.get_many(wanted)
+            if len(_known_tokens) >= KNOWN_TOKENS_LIMIT:
+                _known_tokens.clear()
+            _known_tokens[key] = tuple(wanted)
+        current = found
+        for name, token in entry["tokens"].items():
+            if current.get(token_key(name)) != token:
+                return None
+        response = HttpResponse(entry["content"])
+        for name, value in entry["headers"]:
+            response[name] = value
+        response["Age"] = str(max(0, int(time.time() - entry["stored_at"])))
+        response["X-Page-Cache"] = "HIT"
+        return self.conditional(request, response)
+
+    def conditional(self, request, response):
+        answer = get_conditional_response(
+            request,
+            etag=response.get("ETag"),
+            last_modified=parse_http_date_safe(response.get("Last-Modified", "")),
+            response=response,
+        )
+        if answer is not response:
+            # A 304 keeps the headers caches need to refresh what they hold.
+            for name in (KEY_HEADER, "Cache-Control", "Age", "X-Page-Cache"):
+                if response.has_header(name):
+                    answer[name] = response[name]
+        return answer

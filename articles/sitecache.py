@@ -1,0 +1,124 @@
+"""Site-wide lists every public page shows, read once and cached: the
+navigation, the front page's sections and the archive years.
+
+They change only when an article or a category changes, or when a scheduled
+publication or expiry comes, so a page reads them from Django's cache (Redis
+when REDIS_URL is set, else the process's memory) instead of three queries a
+request:
+
+- invalidate_site_lists() drops them. connect() hangs it on the changes that
+  can alter them: a category saved or deleted (an editor renames one, marks or
+  orders sections) and, for articles, `workflow.article_changed`.
+- A scheduled change needs no signal: each copy carries `valid_until`, the next
+  publish_at or expire_at still ahead among published articles, and is read
+  again from the database once that moment has passed (checked against
+  Python's clock on every read, as is a `now` before the copy was read; the
+  cache's own timeout is only a backstop).
+- With several processes the cache must be shared (REDIS_URL): a process's
+  local memory does not hear another process's invalidation, so without Redis
+  one process's copy can trail a change by up to LIFETIME.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+from django.utils import timezone
+
+KEY = "newsroom:site-lists:1"
+# The backstop lifetime of one copy; invalidation and valid_until make it fresh.
+LIFETIME = timedelta(minutes=10)
+NAV_CATEGORY_LIMIT = 8
+
+
+@dataclass(frozen=True)
+class SiteLists:
+    """What every page shows around its own content.
+
+    navigation: the categories in the site header (sections with a live
+    article in the editors' order, or until there are any, categories with a
+    live article by name). sections: every category editors marked as a
+    front-page section, in their order (the front page leaves out those with
+    no live article). archive_years: years with live articles, newest first.
+    """
+
+    navigation: tuple
+    sections: tuple
+    archive_years: tuple[int, ...]
+    read_at: datetime
+    valid_until: datetime | None
+
+    def is_valid_at(self, now: datetime) -> bool:
+        return self.read_at <= now and (
+            self.valid_until is None or now < self.valid_until
+        )
+
+
+def site_lists(now: datetime | None = None) -> SiteLists:
+    """The cached lists, read from the database when missing or outdated."""
+    now = now or timezone.now()
+    lists = cache.get(KEY)
+    if lists is None or not lists.is_valid_at(now):
+        lists = _read(now)
+        timeout = LIFETIME
+        if lists.valid_until is not None:
+            timeout = min(timeout, lists.valid_until - now)
+        cache.set(KEY, lists, max(1, int(timeout.total_seconds()) + 1))
+    return lists
+
+
+def invalidate_site_lists(**kwargs) -> None:
+    """Forget the cached lists now and again when the current transaction
+    commits: a page read in between, by another connection, sees the old rows
+    and may store them again; the second delete drops that copy."""
+    cache.delete(KEY)
+    transaction.on_commit(lambda: cache.delete(KEY))
+
+
+def _read(now: datetime) -> SiteLists:
+    from .models import Article, Category
+
+    with_live_articles = Category.objects.with_live_articles(now)
+    navigation = list(
+        with_live_articles.filter(is_section=True).order_by("section_order", "name")[
+            :NAV_CATEGORY_LIMIT
+        ]
+    ) or list(with_live_articles.order_by("name")[:NAV_CATEGORY_LIMIT])
+    sections = list(
+        Category.objects.filter(is_section=True).order_by("section_order", "name")
+    )
+    zone = timezone.get_current_timezone()
+    years = [
+        moment.year
+        for moment in Article.objects.live(now).datetimes(
+            "publish_at", "year", order="DESC", tzinfo=zone
+        )
+    ]
+    return SiteLists(
+        navigation=tuple(navigation),
+        sections=tuple(sections),
+        archive_years=tuple(years),
+        read_at=now,
+        valid_until=Article.objects.next_scheduled_change(now),
+    )
+
+
+def connect() -> None:
+    """Hang invalidate_site_lists() on every change that can alter the lists.
+
+    Articles change through workflow actions, which send `article_changed` on
+    commit (loaddata batches included); deleting one is not an action, so its
+    post_delete stays. Categories are edited outside the workflow: their own
+    signals stay too.
+    """
+    from .models import Article, Category
+    from .workflow import article_changed
+
+    article_changed.connect(invalidate_site_lists, dispatch_uid="sitecache")
+    post_delete.connect(invalidate_site_lists, sender=Article, dispatch_uid="sitecache")
+    for signal in (post_save, post_delete):
+        signal.connect(invalidate_site_lists, sender=Category, dispatch_uid="sitecache")

@@ -1,0 +1,176 @@
+"""PostgreSQL: a tsvector of bigrams behind a RUM or GIN index, then a substring test.
+
+The tsquery ANDs a few bigrams of every phrase (no positions, so no phrase
+recheck and no 16,383-position limit); the planner reads the candidates from
+the index and ``strpos`` on the compact document decides. RUM (extension
+``rum``, Debian ``postgresql-15-rum``) is used where it is installed unless
+NEWSROOM_SEARCH_FORCE_GIN is set; GIN otherwise. Both answer ``@@``.
+"""
+
+from django.conf import settings
+from django.db import connections, transaction
+from django.db.models import QuerySet
+
+from ..analysis import OVERFLOW, Query
+from ..models import SearchEntry
+from . import IndexedArticle, SearchBackend, holds
+
+TABLE = "search_searchentry"
+SHADOW = "search_searchentry_shadow"
+COLUMNS = "article_id, title, summary, document, terms"
+INDEX = "search_entry_terms"
+WRITTEN = ["title", "summary", "document", "terms"]
+
+
+def lexeme(term: str) -> str:
+    """Quote a term for a tsvector or tsquery literal."""
+    if "'" in term or "\\" in term:
+        term = term.replace("\\", "\\\\").replace("'", "''")
+    return f"'{term}'"
+
+
+def tsvector_literal(terms) -> str:
+    return " ".join(lexeme(term) for term in sorted(terms))
+
+
+def tsquery_literal(query: Query) -> str:
+    terms = dict.fromkeys(term for phrase in query.phrases for term in phrase.terms)
+    wanted = " & ".join(lexeme(term) for term in terms)
+    return f"({wanted}) | {lexeme(OVERFLOW)}"
+
+
+def rum_available(connection) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'rum'")
+        return cursor.fetchone() is not None
+
+
+def create_index(connection, table: str = TABLE, name: str = INDEX) -> str:
+    """Create the terms index, RUM when possible; return which kind it is."""
+    kind = "gin"
+    if not settings.NEWSROOM_SEARCH_FORCE_GIN and rum_available(connection):
+        try:
+            with transaction.atomic(using=connection.alias):
+                with connection.cursor() as cursor:
+                    cursor.execute("CREATE EXTENSION IF NOT EXISTS rum")
+            kind = "rum"
+        except Exception:  # no privilege or a broken package: use GIN
+            kind = "gin"
+    opclass = "rum (terms rum_tsvector_ops)" if kind == "rum" else "gin (terms)"
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP INDEX IF EXISTS {name}")
+        cursor.execute(f"CREATE INDEX {name} ON {table} USING {opclass}")
+    return kind
+
+
+class PostgreSQLBackend(SearchBackend):
+    name = "postgresql"
+
+    def write(self, entries: list[IndexedArticle]) -> None:
+        SearchEntry.objects.using(self.using).bulk_create(
+            [
+                SearchEntry(
+                    article_id=entry.article_id,
+                    title=entry.title,
+                    summary=entry.summary,
+                    document=entry.document,
+                    terms=tsvector_literal(entry.terms),
+                )
+                for entry in entries
+            ],
+            update_conflicts=True,
+            unique_fields=["article"],
+            update_fields=WRITTEN,
+        )
+
+    def remove(self, article_ids: list[int]) -> None:
+        SearchEntry.objects.using(self.using).filter(pk__in=article_ids).delete()
+
+    def filter(self, articles: QuerySet, query: Query) -> QuerySet:
+        conditions = {"search_entry__terms__matches": tsquery_literal(query)}
+        articles = articles.filter(**conditions)
+        for phrase in query.phrases:
+            articles = articles.filter(holds("document", phrase.match))
+        return articles
+
+    # A rebuild fills a whole new table, indexes it, and renames it into
+    # place: inserting 100,000 rows into a live RUM index row by row would take
+    # tens of minutes, and building the index once takes seconds.
+    def start_shadow(self) -> None:
+        with connections[self.using].cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {SHADOW}")
+            cursor.execute(
+                f"CREATE TABLE {SHADOW} (LIKE {TABLE} INCLUDING DEFAULTS "
+                "INCLUDING STORAGE INCLUDING COMPRESSION)"
+            )
+
+    def write_shadow(self, entries: list[IndexedArticle]) -> None:
+        with connections[self.using].cursor() as cursor:
+            cursor.executemany(
+                f"INSERT INTO {SHADOW} ({COLUMNS}) "
+                "VALUES (%s, %s, %s, %s, %s::tsvector)",
+                [
+                    (
+                        e.article_id,
+                        e.title,
+                        e.summary,
+                        e.document,
+                        tsvector_literal(e.terms),
+                    )
+                    for e in entries
+                ],
+            )
+
+    def finish_shadow(self) -> None:
+        """Index the shadow table, outside any transaction readers wait on."""
+        connection = connections[self.using]
+        with connection.cursor() as cursor:
+            cursor.execute(f"ALTER TABLE {SHADOW} ADD PRIMARY KEY (article_id)")
+        create_index(connection, table=SHADOW, name=f"{INDEX}_new")
+
+    def swap_shadow(self) -> None:
+        with connections[self.using].cursor() as cursor:
+            cursor.execute(
+                "SELECT conname FROM pg_constraint "
+                "WHERE conrelid = %s::regclass AND contype = 'f'",
+                [TABLE],
+            )
+            foreign_keys = [row[0] for row in cursor.fetchall()]
+            cursor.execute(
+                "SELECT conname FROM pg_constraint "
+                "WHERE conrelid = %s::regclass AND contype = 'p'",
+                [TABLE],
+            )
+            (primary_key,) = cursor.fetchone()
+            # Readers wait for the renames only (milliseconds), never see a
+            # half-built index.
+            cursor.execute(f"LOCK TABLE {TABLE} IN ACCESS EXCLUSIVE MODE")
+            # Deferred foreign key checks still pending on the old table (rows
+            # written earlier in this transaction) must run before it goes.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute(
+                f"DELETE FROM {SHADOW} "
+                "WHERE article_id NOT IN (SELECT id FROM articles_article)"
+            )
+            cursor.execute(f"DROP TABLE {TABLE}")
+            cursor.execute(f"ALTER TABLE {SHADOW} RENAME TO {TABLE}")
+            cursor.execute(f"ALTER INDEX {INDEX}_new RENAME TO {INDEX}")
+            cursor.execute(
+                f"ALTER TABLE {TABLE} RENAME CONSTRAINT {SHADOW}_pkey TO {primary_key}"
+            )
+            for name in foreign_keys or [f"{TABLE}_article_id_fk"]:
+                cursor.execute(
+                    f"ALTER TABLE {TABLE} ADD CONSTRAINT {name} FOREIGN KEY "
+                    "(article_id) REFERENCES articles_article (id) "
+                    "DEFERRABLE INITIALLY DEFERRED"
+                )
+
+    def index_kind(self) -> str:
+        with connections[self.using].cursor() as cursor:
+            cursor.execute(
+                "SELECT indexdef FROM pg_indexes WHERE indexname = %s", [INDEX]
+            )
+            row = cursor.fetchone()
+        if row is None:
+            return "postgresql, no index"
+        return "postgresql, rum" if " USING rum " in row[0] else "postgresql, gin"

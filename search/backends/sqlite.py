@@ -1,0 +1,116 @@
+"""SQLite: an FTS5 table of our own bigram terms, then a substring test.
+
+FTS5's trigram tokenizer matches nothing shorter than three characters and
+most Korean nouns are two syllables, so the table stores the terms of
+``search.analysis.terms`` (unigrams and bigrams, space separated) under the
+plain ``unicode61`` tokenizer, one row per article (rowid = article id). A
+MATCH of a query's bigrams picks candidates; ``instr`` on the compact document
+decides, exactly as on PostgreSQL.
+"""
+
+from django.db import connections
+from django.db.models import QuerySet
+from django.db.models.expressions import RawSQL
+
+from ..analysis import OVERFLOW, Query
+from ..models import SearchEntry
+from . import IndexedArticle, SearchBackend, holds
+
+FTS_TABLE = "search_fts"
+TABLE = "search_searchentry"
+SHADOW = "search_searchentry_shadow"
+FTS_SHADOW = "search_fts_shadow"
+CREATE_FTS = (
+    f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5("
+    "terms, tokenize = 'unicode61 remove_diacritics 0')"
+)
+
+
+def match_expression(query: Query) -> str:
+    terms = dict.fromkeys(term for phrase in query.phrases for term in phrase.terms)
+    wanted = " AND ".join('"' + term.replace('"', '""') + '"' for term in terms)
+    return f'({wanted}) OR "{OVERFLOW}"'
+
+
+class SQLiteBackend(SearchBackend):
+    name = "sqlite, fts5"
+
+    def write(self, entries: list[IndexedArticle]) -> None:
+        SearchEntry.objects.using(self.using).bulk_create(
+            [
+                SearchEntry(
+                    article_id=entry.article_id,
+                    title=entry.title,
+                    summary=entry.summary,
+                    document=entry.document,
+                    terms=None,
+                )
+                for entry in entries
+            ],
+            update_conflicts=True,
+            unique_fields=["article"],
+            update_fields=["title", "summary", "document"],
+        )
+        with connections[self.using].cursor() as cursor:
+            cursor.executemany(
+                f"INSERT OR REPLACE INTO {FTS_TABLE} (rowid, terms) VALUES (%s, %s)",
+                [(e.article_id, " ".join(sorted(e.terms))) for e in entries],
+            )
+
+    def _delete(self, cursor, article_ids: list[int]) -> None:
+        for start in range(0, len(article_ids), 500):
+            chunk = article_ids[start : start + 500]
+            marks = ", ".join(["%s"] * len(chunk))
+            cursor.execute(f"DELETE FROM {FTS_TABLE} WHERE rowid IN ({marks})", chunk)
+
+    def remove(self, article_ids: list[int]) -> None:
+        SearchEntry.objects.using(self.using).filter(pk__in=article_ids).delete()
+        with connections[self.using].cursor() as cursor:
+            self._delete(cursor, list(article_ids))
+
+    def start_shadow(self) -> None:
+        with connections[self.using].cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {SHADOW}")
+            cursor.execute(f"DROP TABLE IF EXISTS {FTS_SHADOW}")
+            cursor.execute(
+                f"CREATE TABLE {SHADOW} (article_id integer PRIMARY KEY, "
+                "title text, summary text, document text)"
+            )
+            cursor.execute(CREATE_FTS.replace(FTS_TABLE, FTS_SHADOW, 1))
+
+    def write_shadow(self, entries: list[IndexedArticle]) -> None:
+        with connections[self.using].cursor() as cursor:
+            cursor.executemany(
+                f"INSERT INTO {SHADOW} VALUES (%s, %s, %s, %s)",
+                [(e.article_id, e.title, e.summary, e.document) for e in entries],
+            )
+            cursor.executemany(
+                f"INSERT INTO {FTS_SHADOW} (rowid, terms) VALUES (%s, %s)",
+                [(e.article_id, " ".join(sorted(e.terms))) for e in entries],
+            )
+
+    def swap_shadow(self) -> None:
+        live = "article_id IN (SELECT id FROM articles_article)"
+        with connections[self.using].cursor() as cursor:
+            cursor.execute(f"DELETE FROM {TABLE}")
+            cursor.execute(
+                f"INSERT INTO {TABLE} (article_id, title, summary, document, terms) "
+                f"SELECT article_id, title, summary, document, NULL FROM {SHADOW} "
+                f"WHERE {live}"
+            )
+            cursor.execute(f"DROP TABLE {SHADOW}")
+            # The shadow FTS table becomes the index as it is (SQLite's DDL is
+            # transactional); rows of articles deleted meanwhile match nothing
+            # live and go at the next rebuild.
+            cursor.execute(f"DROP TABLE {FTS_TABLE}")
+            cursor.execute(f"ALTER TABLE {FTS_SHADOW} RENAME TO {FTS_TABLE}")
+
+    def filter(self, articles: QuerySet, query: Query) -> QuerySet:
+        candidates = RawSQL(
+            f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s",
+            [match_expression(query)],
+        )
+        articles = articles.filter(pk__in=candidates)
+        for phrase in query.phrases:
+            articles = articles.filter(holds("document", phrase.match))
+        return articles
