@@ -29,11 +29,12 @@ import django
 django.setup()
 from django.conf import settings
 from django.test import Client
+from django.test.utils import override_settings
 # Pages render without a collectstatic run, as in the suite (conftest.py).
-settings.STORAGES = {
+override_settings(STORAGES={
     **settings.STORAGES,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-}
+}).enable()
 client = Client(raise_request_exception=False)
 answers = {}
 for url in sys.argv[1:]:
