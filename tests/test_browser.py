@@ -95,7 +95,12 @@ class Visit:
             self.problems.append(f"console: {message.text}")
 
     def _failed(self, request):
-        if self._own(request.url):
+        # A suggestion still loading when the reader moves on is cancelled by
+        # the browser (net::ERR_ABORTED): that is the page working, not failing.
+        cancelled = "/search/suggest/" in request.url and "ERR_ABORTED" in (
+            request.failure or ""
+        )
+        if self._own(request.url) and not cancelled:
             self.problems.append(f"failed: {request.url} {request.failure}")
 
     def _response(self, response):
