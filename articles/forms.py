@@ -77,6 +77,27 @@ class FeaturedImageField(forms.ImageField):
         return images.cleaned(source)
 
 
+# The article form's fields, in the order the form shows them.
+ARTICLE_FIELDS = [
+    "title",
+    "slug",
+    "excerpt",
+    "feature_text",
+    "body_format",
+    "body",
+    "image",
+    "image_url",
+    "image_alt",
+    "image_caption",
+    "image_credit",
+    "categories",
+    "owner",
+    "publish_at",
+    "expire_at",
+    "is_pinned",
+]
+
+
 class ArticleAdminForm(forms.ModelForm):
     """The article change form, with the version it was opened at.
 
@@ -95,47 +116,14 @@ class ArticleAdminForm(forms.ModelForm):
     user = None  # set by ArticleAdmin.get_form
     # Fields a merge can settle from this form; others (the image file, bylines)
     # are shown for information.
-    MERGEABLE = (
-        "title",
-        "slug",
-        "excerpt",
-        "feature_text",
-        "body_format",
-        "body",
-        "image_url",
-        "image_alt",
-        "image_caption",
-        "image_credit",
-        "categories",
-        "owner",
-        "publish_at",
-        "expire_at",
-        "is_pinned",
-    )
+    MERGEABLE = tuple(name for name in ARTICLE_FIELDS if name != "image")
     # What happens to a changed field the editor cannot pick here.
     KEPT_THEIRS = "상대가 저장한 내용이 남습니다. 바꾸려면 저장한 뒤 다시 고치세요."
     KEPT_MINE = "저장하면 아래 입력란의 내용이 남습니다."
 
     class Meta:
         model = Article
-        fields = [
-            "title",
-            "slug",
-            "excerpt",
-            "feature_text",
-            "body_format",
-            "body",
-            "image",
-            "image_url",
-            "image_alt",
-            "image_caption",
-            "image_credit",
-            "categories",
-            "owner",
-            "publish_at",
-            "expire_at",
-            "is_pinned",
-        ]
+        fields = ARTICLE_FIELDS
         field_classes = {"image": FeaturedImageField}
 
     def __init__(self, *args, **kwargs):

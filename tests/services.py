@@ -35,3 +35,29 @@ def redis_is_up(url: str = REDIS_URL) -> bool:
 
 def chromium_path() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def run_on_sqlite_file(module: str, database, *, timeout: int) -> dict:
+    """Run `python -m module` on a SQLite file database (which, unlike the
+    suite's in-memory one, honours the busy timeout) and return the JSON it
+    prints last."""
+    import json
+    import subprocess
+    import sys
+
+    from django.conf import settings
+
+    run = subprocess.run(
+        [sys.executable, "-m", module],
+        cwd=settings.BASE_DIR,
+        env={
+            **os.environ,
+            "DATABASE_URL": f"sqlite:///{database}",
+            "DJANGO_SETTINGS_MODULE": "newsroom.settings",
+        },
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    assert run.returncode == 0, run.stderr
+    return json.loads(run.stdout.strip().splitlines()[-1])

@@ -2,19 +2,14 @@
 with their typed text kept — on SQLite (a file database, as `make run` uses) and
 on PostgreSQL, with real threads."""
 
-import json
-import os
-import subprocess
-import sys
-
 import pytest
-from django.conf import settings
 from django.db import connection
 
 from articles import workflow
 from tests.concurrency import SAVERS, simultaneous_saves, typed_text
 from tests.factories import make_article
 from tests.people import ensure_roles, make_staff
+from tests.services import run_on_sqlite_file
 
 
 def edit_until_saved(user, pk, line, tally):
@@ -59,20 +54,7 @@ def assert_one_save_won(results, body):
 
 def test_four_simultaneous_saves_on_a_sqlite_file(tmp_path):
     database = tmp_path / "race.sqlite3"
-    run = subprocess.run(
-        [sys.executable, "-m", "tests.concurrency"],
-        cwd=settings.BASE_DIR,
-        env={
-            **os.environ,
-            "DATABASE_URL": f"sqlite:///{database}",
-            "DJANGO_SETTINGS_MODULE": "newsroom.settings",
-        },
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert run.returncode == 0, run.stderr
-    outcome = json.loads(run.stdout.strip().splitlines()[-1])
+    outcome = run_on_sqlite_file("tests.concurrency", database, timeout=300)
     assert_one_save_won(outcome["results"], outcome["body"])
 
 

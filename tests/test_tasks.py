@@ -5,14 +5,9 @@ the real one, with `manage.py db_worker` as a separate process, on a SQLite file
 and on PostgreSQL.
 """
 
-import json
-import os
-import subprocess
-import sys
 from datetime import timedelta
 
 import pytest
-from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.tasks import task_backends
@@ -23,6 +18,7 @@ from articles import tasks, workflow
 from articles.models import Article
 from tests.factories import make_article
 from tests.people import ensure_roles
+from tests.services import run_on_sqlite_file
 from tests.task_queue import DATABASE_BACKEND, jpeg, scenario
 
 
@@ -43,20 +39,8 @@ def assert_made_by_the_worker(outcome: dict) -> None:
 
 def test_the_worker_makes_the_renditions_on_a_sqlite_file(tmp_path):
     database = tmp_path / "queue.sqlite3"
-    run = subprocess.run(
-        [sys.executable, "-m", "tests.task_queue"],
-        cwd=settings.BASE_DIR,
-        env={
-            **os.environ,
-            "DATABASE_URL": f"sqlite:///{database}",
-            "DJANGO_SETTINGS_MODULE": "newsroom.settings",
-        },
-        capture_output=True,
-        text=True,
-        timeout=400,
-    )
-    assert run.returncode == 0, run.stderr
-    assert_made_by_the_worker(json.loads(run.stdout.strip().splitlines()[-1]))
+    outcome = run_on_sqlite_file("tests.task_queue", database, timeout=400)
+    assert_made_by_the_worker(outcome)
 
 
 @pytest.fixture
