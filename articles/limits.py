@@ -22,7 +22,8 @@ fuzzed tag soup; the rare soups it undercounts (SVG/MathML break-outs, stray
 `<frameset>`) stay bounded by the element limit, which caps the depth too.
 Markdown depth is a line's quotes (`>`) plus two per list level (`ul` and `li`),
 plus the depth of the raw HTML in it. This module imports no models, forms or
-views: the admin form and the importer both call `body_refusal`.
+views: the admin form and the importer both call `body_refusal`, and a
+fixture's raw save asks `Article.refuse_body_over_limits` (which calls it).
 """
 
 import re
@@ -34,6 +35,14 @@ MAX_MARKDOWN_SCAN = 500_000
 
 HTML = "html"
 MARKDOWN = "markdown"
+
+
+class BodyOverLimit(ValueError):
+    """A body over a limit reached a save that would render it (a fixture's row).
+
+    A ValueError, so Django's loaddata names the object and the fixture around it.
+    """
+
 
 _VOID = frozenset(
     {"area", "base", "basefont", "bgsound", "br", "col", "embed", "frame", "hr",

@@ -1,6 +1,7 @@
 """Body limits: what is measured, and that the admin and the importer refuse before
 anything renders (a wrapper counts calls to the real `render_body`)."""
 
+import json
 import random
 from io import StringIO
 from pathlib import Path
@@ -319,3 +320,70 @@ def test_import_checks_the_body_after_image_paths_become_urls(tmp_path, render_c
 
     assert render_calls == []
     assert Article.objects.count() == 0
+
+
+def fixture_article(document_key: str, title: str, body: str, fmt: str) -> dict:
+    when = "2024-06-17T09:00:00Z"
+    return {
+        "model": "articles.article",
+        "fields": {
+            "document_key": document_key,
+            "title": title,
+            "slug": title.replace(" ", "-"),
+            "body": body,
+            "body_format": fmt,
+            "status": "published",
+            "publish_at": when,
+            "created_at": when,
+            "updated_at": when,
+        },
+    }
+
+
+GOOD_FIXTURE_BODY = "<p>멀쩡한 픽스처 본문</p>"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("fmt", "body", "message"), OVER_LIMITS.values(), ids=OVER_LIMITS.keys()
+)
+def test_loaddata_refuses_a_body_over_a_limit_names_the_object_and_loads_nothing(
+    tmp_path, render_calls, fmt, body, message
+):
+    existing = make_article(title="예산안 기사", body="<p>원래 본문</p>")
+    fixture = tmp_path / "over_limit.json"
+    objects = [
+        fixture_article("new-good", "멀쩡한 기사", GOOD_FIXTURE_BODY, HTML),
+        # Replaces the stored article's body by natural key: refused, kept as it was.
+        fixture_article(existing.document_key, "예산안 기사", body, fmt),
+    ]
+    fixture.write_text(json.dumps(objects, ensure_ascii=False), encoding="utf-8")
+    before, rows = Article.objects.values().get(pk=existing.pk), database_rows()
+    render_calls.clear()
+
+    with pytest.raises(CommandError) as refused:
+        call_command("loaddata", str(fixture), stdout=StringIO())
+
+    text = str(refused.value)
+    assert "over_limit.json" in text
+    assert f"articles.Article(pk={existing.pk})" in text
+    assert "slug='예산안-기사'" in text
+    assert message in text
+    # The only render was the good article's, which the rollback then undid.
+    assert render_calls == [len(GOOD_FIXTURE_BODY)]
+    assert Article.objects.values().get(pk=existing.pk) == before
+    assert database_rows() == rows
+
+
+@pytest.mark.django_db
+def test_loaddata_loads_a_body_exactly_at_the_limits(tmp_path, render_calls):
+    body = nested_divs(MAX_BODY_DEPTH - 1)
+    body += korean_text(MAX_BODY_CHARACTERS - len(body))
+    fixture = tmp_path / "at_limit.json"
+    objects = [fixture_article("at-limit", "한도 기사", body, HTML)]
+    fixture.write_text(json.dumps(objects, ensure_ascii=False), encoding="utf-8")
+
+    call_command("loaddata", str(fixture), stdout=StringIO())
+
+    assert Article.objects.get(document_key="at-limit").body == body
+    assert render_calls == [MAX_BODY_CHARACTERS]

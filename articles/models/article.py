@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
 
-from .. import images, rendering
+from .. import images, limits, rendering
 from ..querysets import ArticleQuerySet
 from ..text import nfc, reading_minutes, unicode_slug
 from . import loading
@@ -321,6 +321,18 @@ class Article(models.Model):
             self.body_html = rendering.drop_image(html, self.image_src)
             self.reading_minutes = reading_minutes(strip_tags(self.body_html))
 
+    def refuse_body_over_limits(self) -> None:
+        """Raise BodyOverLimit, naming this article and the limit, for a body over one.
+
+        The admin form and the importer refuse such a body before anything saves;
+        a fixture saves raw, so its rows are checked here, before rendering.
+        """
+        if reason := limits.body_refusal(self.body, self.body_format):
+            raise limits.BodyOverLimit(
+                f"slug={self.slug or self.title!r}, document_key="
+                f"{self.document_key!r}: {reason}"
+            )
+
     def is_live_at(self, now) -> bool:
         """Mirror ArticleQuerySet.live(): one rule, written twice, tested together."""
         return (
@@ -424,8 +436,11 @@ def rebuild_article_derived_fields(
 ):
     """Derive before every save; a partial save touching no source derives nothing.
 
-    A raw save (loaddata) always derives everything: never trust a fixture.
+    A raw save (loaddata) always derives everything: never trust a fixture; and
+    a fixture's body over a limit of articles/limits.py is refused unrendered.
     """
+    if raw:
+        instance.refuse_body_over_limits()
     if raw or update_fields is None:
         instance.refresh_derived_fields()
     elif SOURCE_FIELDS.intersection(update_fields):

@@ -12,11 +12,16 @@ itself, its categories, its bylines) and, once the load commits, sends
 `article_changed` for each, as one batch (`workflow.batch_finished` follows).
 Overriding the command, rather than a `post_save` receiver, keeps the collecting
 to loaddata runs: raw saves elsewhere (tests' own fixtures) stay untouched.
+
+A fixture article whose body is over a limit of articles/limits.py is refused
+by the model before anything renders it; the load rolls back and the command
+says which object and which limit, without a traceback.
 """
 
+from django.core.management.base import CommandError
 from django.core.management.commands import loaddata
 
-from articles import workflow
+from articles import limits, workflow
 from articles.models import Article, Byline, CategorizedArticle
 from search import indexing
 
@@ -34,6 +39,12 @@ def article_id(instance) -> int | None:
 
 
 class Command(loaddata.Command):
+    def handle(self, *fixture_labels, **options):
+        try:
+            return super().handle(*fixture_labels, **options)
+        except limits.BodyOverLimit as refused:  # names fixture, object and limit
+            raise CommandError(str(refused)) from refused
+
     def loaddata(self, fixture_labels):
         self.article_ids = set()
         # Inside loaddata's transaction: the entries commit with the rows.
