@@ -9,7 +9,9 @@ does the same for the workflow's actions.
 Each case builds its own small newsroom: Reporter A owns an article in every
 status (a draft with a share link, one in review, a published one, an
 unpublished one, a taken-down one), each with two revisions; a category
-readers see and one only A's draft carries; an author. The roles are:
+readers see and one only A's draft carries; A's author (a byline on every one of
+A's articles), one only A's draft carries, Reporter B's own author with no
+articles yet, and one on no article at all. The roles are:
 anonymous, Reporter A (the owner), Reporter B, an Editor, a superuser.
 
 Outcome codes: "200"; "login" (sent to the login page); "home" (sent to the
@@ -74,6 +76,7 @@ class World:
         }
         owner = self.users["reporter"]
         self.author = Author.objects.create(name="김기자", user=owner)
+        secret_author = Author.objects.create(name="정비밀")
         now = timezone.now()
         fields = {
             "draft": {"status": Status.DRAFT, "publish_at": None},
@@ -94,7 +97,9 @@ class World:
             article = make_article(
                 title=f"{state} 상태의 기획 기사",
                 owner=owner,
-                authors=[self.author],
+                authors=[self.author, secret_author]
+                if state == "draft"
+                else [self.author],
                 categories=["비밀 기획"] if state == "draft" else ["정치"],
                 **extra,
             )
@@ -110,6 +115,10 @@ class World:
             "category": Category.objects.get(name="정치"),
             "secret_category": Category.objects.get(name="비밀 기획"),
             "author": self.author,
+            "secret_author": secret_author,
+            "other_author": Author.objects.create(
+                name="최기자", user=self.users["other_reporter"]
+            ),
             "lone_author": Author.objects.create(name="이수습"),
             "user": owner,
             "group": Group.objects.get(name="Reporter"),
@@ -313,7 +322,7 @@ ROWS: list[Row] = [
         "admin/r/<path:content_type_id>/<path:object_id>/",
         "GET",
         "login moved 404 moved moved",
-        targets=[*STATES, "secret_category"],
+        targets=[*STATES, "secret_category", "secret_author"],
     ),
     *rows(
         "admin/r/<path:content_type_id>/<path:object_id>/",
@@ -633,6 +642,8 @@ ROWS: list[Row] = [
         extra={"step": "없는-단계"},
     ),
     # Authors: Reporters look, Editors also add and change, superusers delete.
+    # A Reporter sees the bylines readers see, those of their own articles and
+    # their own: never one only someone else's unpublished story carries.
     *rows("admin/articles/author/", "GET", STAFF_ONLY),
     *rows("admin/articles/author/add/", "GET", "login 403 403 200 200"),
     *rows(
@@ -644,12 +655,36 @@ ROWS: list[Row] = [
     *rows("admin/articles/author/" + OBJ + "change/", "GET", STAFF_ONLY, ["author"]),
     *rows(
         "admin/articles/author/" + OBJ + "change/",
+        "GET",
+        "login 200 home 200 200",
+        ["secret_author"],
+    ),
+    *rows(
+        "admin/articles/author/" + OBJ + "change/",
+        "GET",
+        "login home 200 200 200",
+        ["other_author"],
+    ),
+    *rows(
+        "admin/articles/author/" + OBJ + "change/",
+        "GET",
+        "login home home 200 200",
+        ["lone_author"],
+    ),
+    *rows(
+        "admin/articles/author/" + OBJ + "change/",
         "POST",
         "login 403 403 done done",
         ["author"],
         data=change_form(name="김선임기자"),
     ),
     *rows("admin/articles/author/" + OBJ + "history/", "GET", STAFF_ONLY, ["author"]),
+    *rows(
+        "admin/articles/author/" + OBJ + "history/",
+        "GET",
+        "login 200 home 200 200",
+        ["secret_author"],
+    ),
     *rows(
         "admin/articles/author/" + OBJ + "delete/", "GET", SUPERUSER_ONLY, ["author"]
     ),
@@ -825,6 +860,43 @@ def test_admin_url_answers_each_role_as_expected(row):
     assert dict(zip(ROLES, got, strict=True)) == dict(
         zip(ROLES, row.expect, strict=True)
     )
+
+
+# Who is listed: the author list and the bylines' autocomplete ---------------------
+
+# Which authors each role finds, in the order of ROLES ("-": sent to log in).
+AUTHORS_LISTED = {
+    "author": "- yes yes yes yes",  # on A's live article: readers see it too
+    "secret_author": "- yes no yes yes",  # only on A's draft
+    "other_author": "- no yes yes yes",  # B's own, on no article yet
+    "lone_author": "- no no yes yes",  # on no article
+}
+
+
+def authors_found(world, role) -> dict[str, str]:
+    """For each author of AUTHORS_LISTED: listed or not, in the list and the
+    bylines' autocomplete alike."""
+    client = world.client(role)
+    response = client.get("/admin/articles/author/")
+    if response.status_code == 302:
+        return dict.fromkeys(AUTHORS_LISTED, "-")
+    listed = {author.pk for author in response.context["cl"].result_list}
+    query = {**autocomplete_query(world, None), "term": ""}
+    found = client.get("/admin/autocomplete/", query).json()
+    assert not found["pagination"]["more"]
+    offered = {int(result["id"]) for result in found["results"]}
+    assert offered == listed, role
+    return {
+        key: "yes" if world.objects[key].pk in listed else "no"
+        for key in AUTHORS_LISTED
+    }
+
+
+def test_author_list_and_autocomplete_show_each_role_what_it_may_know():
+    world = World()
+    for n, role in enumerate(ROLES):
+        expect = {key: row.split()[n] for key, row in AUTHORS_LISTED.items()}
+        assert authors_found(world, role) == expect, role
 
 
 # Workflow actions, called directly ------------------------------------------------

@@ -62,6 +62,7 @@ from .rules import (
     may,
     sources_of,
     visible_articles,
+    visible_authors,
     visible_categories,
     was_published,
 )
@@ -172,6 +173,7 @@ __all__ = [
     "unique_slug",
     "unpublish",
     "visible_articles",
+    "visible_authors",
     "visible_categories",
     "was_published",
 ]

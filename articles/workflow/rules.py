@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 
-from ..models import Article, Category
+from ..models import Article, Author, Category
 
 Status = Article.Status
 
@@ -236,6 +236,21 @@ def visible_categories(user):
         return Category.objects.all()
     own = visible_articles(user).filter(categorized_items__tag=OuterRef("pk"))
     return Category.objects.with_live_articles() | Category.objects.filter(Exists(own))
+
+
+def visible_authors(user):
+    """The bylines `user` may learn of in the admin: all for Editors; for anyone
+    else those readers already see (on a live article), those on the articles
+    they may see and their own, never one found only on someone else's
+    unpublished story (or on none: a deleted story's byline names it)."""
+    if user.has_perm(EDIT_ANY):
+        return Author.objects.all()
+    if user.pk is None:
+        return Author.objects.none()
+    own = visible_articles(user).filter(bylines__author=OuterRef("pk"))
+    return Author.objects.with_live_articles() | Author.objects.filter(
+        Q(user=user) | Exists(own)
+    )
 
 
 def may(user, transition: Transition, article: Article) -> bool:
