@@ -18,19 +18,37 @@ DEFAULT_HOURS = 48
 MAX_HOURS = 24 * 14
 
 
-class CreateShareLink(Action):
+class _ShareLinkAction(Action):
+    """What opening and ending a link share: the person needs `permission` and
+    must see the article; the article's content and version stay as they are;
+    the audit entry carries the link's note; `run` returns the link."""
+
+    permission: str
+    revises = False
+    bumps_version = False
+
+    def permitted(self, article):
+        return self.user.has_perm(self.permission) and can_view(self.user, article)
+
+    def entry(self, article, from_status, **inputs):
+        return self.link.note
+
+    def run(self, article, **inputs) -> ShareLink:
+        super().run(article, **inputs)
+        return self.link
+
+
+def _staff(user):
+    return user if getattr(user, "pk", None) else None
+
+
+class CreateShareLink(_ShareLinkAction):
     """Open a preview of the article to whoever holds the link, for `hours`."""
 
     name = "share_link_create"
     label = "공유 링크 생성"
     denied = "공유 링크를 만들 권한이 없습니다."
-    revises = False
-    bumps_version = False
-
-    def permitted(self, article):
-        return self.user.has_perm("articles.add_sharelink") and can_view(
-            self.user, article
-        )
+    permission = "articles.add_sharelink"
 
     def refusal(self, article, *, hours=None, **inputs):
         if article.status == Status.TAKEN_DOWN:
@@ -51,32 +69,19 @@ class CreateShareLink(Action):
             article=article,
             note=note,
             created_at=now,
-            created_by=self.user if getattr(self.user, "pk", None) else None,
+            created_by=_staff(self.user),
             expires_at=now + timedelta(hours=hours),
         )
         return []
 
-    def entry(self, article, from_status, *, note="", **inputs):
-        return note
 
-    def run(self, article, **inputs) -> ShareLink:
-        super().run(article, **inputs)
-        return self.link
-
-
-class RevokeShareLink(Action):
+class RevokeShareLink(_ShareLinkAction):
     """End a link at once; later requests for it answer 410."""
 
     name = "share_link_revoke"
     label = "공유 링크 회수"
     denied = "공유 링크를 회수할 권한이 없습니다."
-    revises = False
-    bumps_version = False
-
-    def permitted(self, article):
-        return self.user.has_perm("articles.change_sharelink") and can_view(
-            self.user, article
-        )
+    permission = "articles.change_sharelink"
 
     def refusal(self, article, *, link=None, **inputs):
         if link is not None and link.article_id != article.pk:
@@ -87,13 +92,10 @@ class RevokeShareLink(Action):
         link = ShareLink.objects.select_for_update().get(pk=link.pk)
         if link.revoked_at is None:
             link.revoked_at = now or timezone.now()
-            link.revoked_by = self.user if getattr(self.user, "pk", None) else None
+            link.revoked_by = _staff(self.user)
             link.save(update_fields=["revoked_at", "revoked_by"])
         self.link = link
         return []
-
-    def entry(self, article, from_status, **inputs):
-        return self.link.note
 
 
 def create_share_link(
