@@ -23,12 +23,28 @@ it was opened at; each client edits its own articles, so a save is expected to
 succeed: 302), otherwise a public page (the front page, an article, a category
 page, the RSS feed, a search), as anonymous readers do (no cookies).
 
+Beside them, on PostgreSQL, LOAD_RACERS more editors (`race-editor-N`) all
+edit one shared live article for the whole run, and two of them also publish
+and unpublish it, through the same admin pages: their requests land on
+different gunicorn worker processes at once. An editor appends a numbered
+paragraph (`경합 편집 N-K번`) and saves with the version it opened; a save refused
+as stale ("먼저 저장했습니다") opens the form again and retries, as a person
+would. Afterwards the stored article must hold every paragraph whose save was
+answered with a redirect exactly once (no lost update), and its audit trail must
+match: one ArticleTransition per change since the start, each starting where the
+one before ended and the last ending at the article's status, as many "save"
+entries as answered saves, one revision per entry with the versions rising by
+one to the article's own, the last revision's body the stored body. Readers
+never ask for that article (it goes offline and back).
+
 An error is any answer other than the expected one (a public page not 200, a
-save not redirected, a 5xx anywhere) or a failed connection. It prints requests,
-errors by kind, requests per second and p50/p99 latency per kind of request,
-and exits 1 when there was any error.
+save not redirected, a 5xx anywhere), a failed connection, a lost update or an
+audit trail that does not match. It prints requests, errors by kind, requests
+per second and p50/p99 latency per kind of request, and exits 1 when there was
+any error.
 
 Environment: LOAD_CLIENTS (50), LOAD_DURATION (60), LOAD_ADMIN_SHARE (0.15),
+LOAD_RACERS (editors of the shared article: 4 on PostgreSQL, 0 on SQLite),
 LOAD_ARTICLES (300), LOAD_DATABASE (sqlite or postgresql), LOAD_PG_URL (the
 server, default postgres://postgres@127.0.0.1:5432/postgres), LOAD_DB_NAME
 (default newsroom_load; must contain "load"), LOAD_REPORT (also write the
@@ -40,6 +56,7 @@ from __future__ import annotations
 
 import html
 import http.client
+import json
 import os
 import random
 import secrets
@@ -74,6 +91,8 @@ ARTICLES = env_int("LOAD_ARTICLES", 300)
 DATABASE = os.environ.get("LOAD_DATABASE", "sqlite")
 PG_URL = os.environ.get("LOAD_PG_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 DB_NAME = os.environ.get("LOAD_DB_NAME", "newsroom_load")
+RACERS = env_int("LOAD_RACERS", 4 if DATABASE == "postgresql" else 0)
+TOGGLERS = min(2, RACERS)  # of the racers, those who also publish and unpublish
 
 
 def say(text: str = "") -> None:
@@ -147,22 +166,68 @@ CREATE_EDITORS = """
 from django.contrib.auth.models import Group, User
 from articles.models import Article
 editors = Group.objects.get(name="Editor")
-for n in range({clients}):
-    user = User.objects.create_user(
-        f"load-editor-{{n}}", password={password!r}, is_staff=True
-    )
+names = [f"load-editor-{{n}}" for n in range({clients})]
+names += [f"race-editor-{{n}}" for n in range({racers})]
+for name in names:
+    user = User.objects.create_user(name, password={password!r}, is_staff=True)
     user.groups.add(editors)
-ids = list(Article.objects.order_by("pk").values_list("pk", flat=True))
+race = Article.objects.live().order_by("pk").first()
+ids = Article.objects.exclude(pk=race.pk).order_by("pk").values_list("pk", flat=True)
+print(race.pk, race.get_absolute_url())
 print(",".join(map(str, ids)))
 """
 
+# Where the shared article's trail stands before the run.
+RACE_START = """
+import json
+from articles.models import Article
+article = Article.objects.get(pk={pk})
+print(json.dumps({{
+    "version": article.version,
+    "status": article.status,
+    "entry": max(article.transitions.values_list("pk", flat=True), default=0),
+    "revision": max(article.revisions.values_list("pk", flat=True), default=0),
+}}))
+"""
 
-def prepare(env: dict, password: str) -> list[int]:
-    """Migrate, seed, add the editors; the article ids."""
+# What became of it: lost updates and the audit trail, checked in the site's code.
+RACE_CHECK = """
+import json
+from articles.models import Article
+start = {start!r}
+saved = {saved!r}
+article = Article.objects.get(pk={pk})
+entries = list(article.transitions.filter(pk__gt=start["entry"]).order_by("pk"))
+revisions = list(article.revisions.filter(pk__gt=start["revision"]).order_by("pk"))
+status, chained = start["status"], True
+for entry in entries:
+    chained = chained and entry.from_status == status
+    status = entry.to_status
+versions = [revision.version for revision in revisions]
+print(json.dumps({{
+    "lost": [marker for marker in saved if article.body.count(marker) == 0],
+    "doubled": [marker for marker in saved if article.body.count(marker) > 1],
+    "entries": len(entries),
+    "save_entries": sum(entry.action == "save" for entry in entries),
+    "steps": sum(entry.action != "save" for entry in entries),
+    "chained": chained and status == article.status,
+    "version_ok": article.version == start["version"] + len(entries),
+    "revisions_ok": versions
+    == list(range(start["version"] + 1, article.version + 1))
+    and (not revisions or revisions[-1].data["body"] == article.body),
+}}))
+"""
+
+
+def prepare(env: dict, password: str) -> tuple[list[int], int, str]:
+    """Migrate, seed, add the editors; the article ids, and the shared article's
+    id and address."""
     manage(env, "migrate", "--no-input")
     manage(env, "seed_demo", "--articles", str(ARTICLES), "--images", "0")
-    out = shell(env, CREATE_EDITORS.format(clients=CLIENTS, password=password))
-    return [int(pk) for pk in out.strip().splitlines()[-1].split(",")]
+    script = CREATE_EDITORS.format(clients=CLIENTS, racers=RACERS, password=password)
+    *_, race, ids = shell(env, script).strip().splitlines()
+    race_pk, race_path = race.split(" ", 1)
+    return [int(pk) for pk in ids.split(",")], int(race_pk), race_path
 
 
 def shell(env: dict, script: str) -> str:
@@ -336,6 +401,40 @@ class Client:
         if status == 302:
             self.results.saved()
 
+    def append(self, article_id: int, marker: str) -> str:
+        """Open the form, add a paragraph, save: "saved", "stale" or "failed"."""
+        path = f"/admin/articles/article/{article_id}/change/"
+        status, page, _ = self.request("race form", "GET", path)
+        if status != 200:
+            return "failed"
+        reader = FormReader()
+        reader.feed(page.decode("utf-8", "replace"))
+        data = [(k, v) for k, v in reader.fields if k != "body"]
+        body = dict(reader.fields).get("body", "")
+        data += [("body", f"{body}\n<p>{marker}</p>"), ("_save", "저장")]
+        status, page, _ = self.request(
+            "race save", "POST", path, data, expect=(200, 302)
+        )
+        if status == 302:
+            return "saved"
+        if status == 200 and "먼저 저장했습니다".encode() in page:
+            return "stale"
+        if status == 200:  # the form again for another reason: an error
+            self.results.add("race save", 0.0, "race save: form refused")
+        return "failed"
+
+    def step(self, article_id: int, step: str) -> bool:
+        """Take a workflow step from its admin page. A step the article's state
+        rules out sends the page back to the change form: False, nothing changed."""
+        path = f"/admin/articles/article/{article_id}/step/{step}/"
+        status, page, _ = self.request("race step", "GET", path, expect=(200, 302))
+        if status != 200:
+            return False
+        reader = FormReader()
+        reader.feed(page.decode("utf-8", "replace"))
+        self.request("race step", "POST", path, reader.fields, expect=(302,))
+        return True
+
 
 def csrf_token(page: bytes) -> str:
     marker = b'name="csrfmiddlewaretoken" value="'
@@ -380,12 +479,44 @@ def public_paths(env: dict, port: int) -> list[str]:
     return ["/", "/feeds/rss/", "/search/?q=%EC%84%9C%EC%9A%B8", *sorted(paths)]
 
 
-def run_clients(port, paths, article_ids, password) -> tuple[Results, float]:
+def run_clients(port, paths, article_ids, race_pk, password):
+    """Run every client; the results, the seconds they ran, and the markers of
+    the shared article's saves that were answered with a redirect."""
     results = Results()
-    barrier = threading.Barrier(CLIENTS + 1)
+    barrier = threading.Barrier(CLIENTS + RACERS + 1)
     mine = {n: article_ids[n::CLIENTS] or article_ids for n in range(CLIENTS)}
+    race_saved: list[str] = []
+    race_outcomes: Counter = Counter()
 
     logins = Results()
+
+    def racer(n):
+        editor = Client(port, logins)
+        logged_in = any(editor.login(f"race-editor-{n}", password) for _ in range(5))
+        editor.results = results
+        if not logged_in:
+            results.add("login", 0.0, "race login failed five times")
+        barrier.wait()
+        deadline = time.monotonic() + DURATION
+        k = 0
+        try:
+            while logged_in and time.monotonic() < deadline:
+                if n < TOGGLERS:  # whichever the state allows now
+                    editor.step(race_pk, "unpublish") or editor.step(race_pk, "publish")
+                marker = f"경합 편집 {n}-{k}번"
+                k += 1
+                for _ in range(50):  # stale: someone saved first; open it again
+                    outcome = editor.append(race_pk, marker)
+                    with results.lock:
+                        race_outcomes[outcome] += 1
+                        if outcome == "saved":
+                            race_saved.append(marker)
+                    if outcome != "stale":
+                        break
+                else:
+                    results.add("race save", 0.0, "race save: stale 50 times")
+        except Exception as error:
+            results.add("client", 0.0, f"racer crashed: {error!r}")
 
     def person(n):
         # Logging in (a deliberately slow password hash, 50 at once) is the
@@ -411,6 +542,7 @@ def run_clients(port, paths, article_ids, password) -> tuple[Results, float]:
             results.add("client", 0.0, f"client crashed: {error!r}")
 
     threads = [threading.Thread(target=person, args=(n,)) for n in range(CLIENTS)]
+    threads += [threading.Thread(target=racer, args=(n,)) for n in range(RACERS)]
     for thread in threads:
         thread.start()
     barrier.wait()
@@ -418,7 +550,24 @@ def run_clients(port, paths, article_ids, password) -> tuple[Results, float]:
     for thread in threads:
         thread.join()
     results.logins = logins
-    return results, time.monotonic() - started
+    results.race_stale = race_outcomes["stale"]
+    return results, time.monotonic() - started, race_saved
+
+
+def check_race(race: dict, results: Results) -> None:
+    """Count what the shared article's end state says went wrong as errors."""
+    problems = {
+        "lost update": len(race["lost"]),
+        "paragraph saved twice": len(race["doubled"]),
+        "save entries differ from answered saves": race["save_entries"]
+        != race["answered"],
+        "audit entries do not chain to the status": not race["chained"],
+        "version moved other than once per entry": not race["version_ok"],
+        "revisions do not match the entries": not race["revisions_ok"],
+    }
+    for problem, count in problems.items():
+        if count:
+            results.errors[f"shared article: {problem}"] += int(count)
 
 
 def percentile(values, q):
@@ -427,7 +576,7 @@ def percentile(values, q):
     return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
 
 
-def summary(results: Results, elapsed: float) -> list[str]:
+def summary(results: Results, elapsed: float, race: dict | None) -> list[str]:
     measured = {k: v for k, v in results.times.items() if k != "probe"}
     total = sum(len(v) for v in measured.values())
     errors = sum(results.errors.values())
@@ -436,6 +585,19 @@ def summary(results: Results, elapsed: float) -> list[str]:
         f"{ARTICLES} articles, admin share {ADMIN_SHARE:.0%}",
         f"requests {total}, errors {errors}, {total / elapsed:.1f} req/s; "
         f"admin saves {results.saves}, each found in the audit trail",
+    ]
+    if race is not None:
+        lines.append(
+            f"shared article: {RACERS} editors ({TOGGLERS} also publishing and "
+            f"unpublishing), {race['answered']} saves answered "
+            f"({results.race_stale} refused as stale first, then retried), "
+            f"{len(race['lost'])} lost updates, {race['steps']} publish/unpublish "
+            f"steps, {race['entries']} audit entries "
+            + ("matching" if race["chained"] and race["version_ok"] else "NOT matching")
+            + " the status and versions, revisions "
+            + ("matching" if race["revisions_ok"] else "NOT matching")
+        )
+    lines += [
         "",
         "| kind | requests | p50 ms | p99 ms |",
         "|---|---:|---:|---:|",
@@ -473,7 +635,7 @@ def main() -> int:
         postgres(f'CREATE DATABASE "{DB_NAME}"')
     try:
         say(f"load: preparing {ARTICLES} articles and {CLIENTS} editors ({DATABASE})")
-        article_ids = prepare(env, password)
+        article_ids, race_pk, race_path = prepare(env, password)
         server = subprocess.Popen(
             [PYTHON, str(SERVE)],
             cwd=ROOT,
@@ -482,14 +644,30 @@ def main() -> int:
             start_new_session=True,
         )
         wait_healthy(port, server)
-        paths = public_paths(env, port)
+        shared = urllib.parse.unquote(race_path)
+        paths = [
+            path
+            for path in public_paths(env, port)
+            if urllib.parse.unquote(path) != shared
+        ]
+        start = json.loads(shell(env, RACE_START.format(pk=race_pk)).splitlines()[-1])
         say(f"load: {CLIENTS} clients for {DURATION:.0f} s on 127.0.0.1:{port}")
-        results, elapsed = run_clients(port, paths, article_ids, password)
+        if RACERS:
+            say(f"load: and {RACERS} editors of article {race_pk} at once")
+        results, elapsed, race_saved = run_clients(
+            port, paths, article_ids, race_pk, password
+        )
         # Every save the site answered with its redirect is in the audit trail.
         recorded = int(shell(env, COUNT_SAVES).strip().splitlines()[-1])
         if recorded != results.saves:
             results.errors[f"saves answered {results.saves}, recorded {recorded}"] += 1
-        lines = summary(results, elapsed)
+        race = None
+        if RACERS:
+            script = RACE_CHECK.format(pk=race_pk, start=start, saved=race_saved)
+            race = json.loads(shell(env, script).strip().splitlines()[-1])
+            race["answered"] = len(race_saved)
+            check_race(race, results)
+        lines = summary(results, elapsed, race)
         for line in lines:
             say(line)
         if report := os.environ.get("LOAD_REPORT"):
