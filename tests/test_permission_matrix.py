@@ -281,6 +281,56 @@ STAFF_ONLY = "login 200 200 200 200"
 SUPERUSER_ONLY = "login 403 403 403 200"
 ANY_ARTICLE = {"targets": STATES}
 
+SUPERUSER_DOES = "login 403 403 403 done"
+NEW_PASSWORD = "새-비밀번호-9876-바꿈"
+# The pages of the group and user admins: (page, method, expectation by role).
+GROUP_PAGES = [
+    ("", "GET", SUPERUSER_ONLY),
+    ("add/", "GET", SUPERUSER_ONLY),
+    ("add/", "POST", SUPERUSER_DOES),
+    (OBJ + "change/", "GET", SUPERUSER_ONLY),
+    (OBJ + "change/", "POST", SUPERUSER_DOES),
+    (OBJ + "history/", "GET", SUPERUSER_ONLY),
+    (OBJ + "delete/", "GET", SUPERUSER_ONLY),
+    (OBJ + "delete/", "POST", SUPERUSER_DOES),
+    (OBJ, "GET", "login moved moved moved moved"),
+]
+AUTH_PAGES = {
+    "group": GROUP_PAGES,
+    "user": [
+        *GROUP_PAGES,
+        ("<id>/password/", "GET", SUPERUSER_ONLY),
+        ("<id>/password/", "POST", SUPERUSER_DOES),
+    ],
+}
+# What each POST row of those pages sends: a valid, complete change.
+AUTH_POSTS = {
+    "group": {
+        "add/": constant({"name": "외부 필진"}),
+        OBJ + "change/": change_form(name="기자들"),
+        OBJ + "delete/": constant({"post": "yes"}),
+    },
+    "user": {
+        "add/": constant(
+            {
+                "username": "새기자",
+                "password1": NEW_PASSWORD,
+                "password2": NEW_PASSWORD,
+                "usable_password": "true",
+            }
+        ),
+        OBJ + "change/": change_form(email="reporter@example.kr"),
+        OBJ + "delete/": constant({"post": "yes"}),
+        "<id>/password/": constant(
+            {
+                "password1": NEW_PASSWORD,
+                "password2": NEW_PASSWORD,
+                "set_usable_password": "true",
+            }
+        ),
+    },
+}
+
 ROWS: list[Row] = [
     # The site's own pages.
     *rows("admin/", "GET", STAFF_ONLY),
@@ -336,80 +386,19 @@ ROWS: list[Row] = [
         "login 404 404 404 404",  # users have no public page
         targets=["user"],
     ),
-    # Users and groups: superusers only.
-    *rows(AUTH + "group/", "GET", SUPERUSER_ONLY),
-    *rows(AUTH + "group/add/", "GET", SUPERUSER_ONLY),
-    *rows(
-        AUTH + "group/add/",
-        "POST",
-        "login 403 403 403 done",
-        data=constant({"name": "외부 필진"}),
-    ),
-    *rows(AUTH + "group/" + OBJ + "change/", "GET", SUPERUSER_ONLY, ["group"]),
-    *rows(
-        AUTH + "group/" + OBJ + "change/",
-        "POST",
-        "login 403 403 403 done",
-        ["group"],
-        data=change_form(name="기자들"),
-    ),
-    *rows(AUTH + "group/" + OBJ + "history/", "GET", SUPERUSER_ONLY, ["group"]),
-    *rows(AUTH + "group/" + OBJ + "delete/", "GET", SUPERUSER_ONLY, ["group"]),
-    *rows(
-        AUTH + "group/" + OBJ + "delete/",
-        "POST",
-        "login 403 403 403 done",
-        ["group"],
-        data=constant({"post": "yes"}),
-    ),
-    *rows(AUTH + "group/" + OBJ, "GET", "login moved moved moved moved", ["group"]),
-    *rows(AUTH + "user/", "GET", SUPERUSER_ONLY),
-    *rows(AUTH + "user/add/", "GET", SUPERUSER_ONLY),
-    *rows(
-        AUTH + "user/add/",
-        "POST",
-        "login 403 403 403 done",
-        data=constant(
-            {
-                "username": "새기자",
-                "password1": "새-비밀번호-9876-바꿈",
-                "password2": "새-비밀번호-9876-바꿈",
-                "usable_password": "true",
-            }
-        ),
-    ),
-    *rows(AUTH + "user/" + OBJ + "change/", "GET", SUPERUSER_ONLY, ["user"]),
-    *rows(
-        AUTH + "user/" + OBJ + "change/",
-        "POST",
-        "login 403 403 403 done",
-        ["user"],
-        data=change_form(email="reporter@example.kr"),
-    ),
-    *rows(AUTH + "user/" + OBJ + "history/", "GET", SUPERUSER_ONLY, ["user"]),
-    *rows(AUTH + "user/" + OBJ + "delete/", "GET", SUPERUSER_ONLY, ["user"]),
-    *rows(
-        AUTH + "user/" + OBJ + "delete/",
-        "POST",
-        "login 403 403 403 done",
-        ["user"],
-        data=constant({"post": "yes"}),
-    ),
-    *rows(AUTH + "user/" + OBJ, "GET", "login moved moved moved moved", ["user"]),
-    *rows(AUTH + "user/<id>/password/", "GET", SUPERUSER_ONLY, ["user"]),
-    *rows(
-        AUTH + "user/<id>/password/",
-        "POST",
-        "login 403 403 403 done",
-        ["user"],
-        data=constant(
-            {
-                "password1": "새-비밀번호-9876-바꿈",
-                "password2": "새-비밀번호-9876-바꿈",
-                "set_usable_password": "true",
-            }
-        ),
-    ),
+    # Users and groups: superusers only, on every page (AUTH_PAGES below).
+    *[
+        row
+        for model, posts in AUTH_POSTS.items()
+        for page, method, expect in AUTH_PAGES[model]
+        for row in rows(
+            AUTH + model + "/" + page,
+            method,
+            expect,
+            [model] if page.startswith(("<", OBJ)) else (None,),
+            data=posts[page] if method == "POST" else None,
+        )
+    ],
     # Articles: the list, bulk steps, writing.
     *rows(A, "GET", STAFF_ONLY),
     *rows(A + "schedule/", "GET", STAFF_ONLY),
