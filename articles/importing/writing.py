@@ -15,6 +15,7 @@ anyway, though even then a takedown or an unpublish is never undone.
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from django.db import transaction
@@ -91,8 +92,9 @@ def import_document(
             categories=list(document.categories),
             bylines=_authors(document.authors),
             note="가져오기",
+            # Published in the same run: one write, one revision, one signal.
+            then=partial(workflow.imported_step, published=document.published),
         )
-        workflow.apply_imported_status(article, published=document.published)
     except workflow.ActionRefused as exc:
         raise ImportRefused([DocumentError(document.path, str(exc))]) from None
     return article, created, ""
