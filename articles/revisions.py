@@ -60,15 +60,20 @@ ORDER += ("categories", "bylines", "owner", "status")
 _SPLIT = re.compile(r"\n+|(?<=</p>)|(?<=</h[2-6]>)|(?<=</li>)|(?<=[.!?])\s+")
 
 
-def snapshot(article) -> dict:
-    """Every editable field of `article`, as JSON-friendly values."""
+def snapshot(article, *, categories=None) -> dict:
+    """Every editable field of `article`, as JSON-friendly values.
+
+    `categories` (names), when the caller has them, saves reading them back.
+    """
+    if categories is None:
+        categories = [category.name for category in article.categories.all()]
     data = {name: getattr(article, name) for name in TEXT_FIELDS}
     data.update({name: getattr(article, name) for name in PLAIN_FIELDS})
     data["image"] = article.image.name or ""
     data.update({name: getattr(article, name) for name in PLACEMENT_FIELDS})
     data.update(
         {name: _iso(getattr(article, name)) for name in TIME_FIELDS},
-        categories=sorted(category.name for category in article.categories.all()),
+        categories=sorted(categories),
         bylines=[
             {"author": byline.author_id, "name": byline.author.name}
             for byline in article.bylines.select_related("author").order_by(

@@ -54,6 +54,7 @@ def import_document(
     overwrite_edits: bool = False,
     warnings: list[str] | None = None,
     copied: list[str] | None = None,
+    known: "_Known | None" = None,
 ) -> tuple[Article, bool, str]:
     """Create or update the article for `document`: (article, created, reason).
 
@@ -64,7 +65,8 @@ def import_document(
     """
     warnings = [] if warnings is None else warnings
     warnings.extend(document.warnings)
-    article = Article.objects.filter(document_key=document.key).first()
+    known = known or _Known.of([document])
+    article = known.articles.get(document.key)
     created = article is None
     if not created and not overwrite_edits:
         if reason := workflow.edited_since_import(article):
@@ -90,7 +92,7 @@ def import_document(
             article,
             expected_version=None if created else article.version,
             categories=list(document.categories),
-            bylines=_authors(document.authors),
+            bylines=known.authors(document.authors),
             note="가져오기",
             # Published in the same run: one write, one revision, one signal.
             then=partial(workflow.imported_step, published=document.published),
@@ -148,15 +150,41 @@ def _set_image(article, document, previous, warnings, copied) -> dict:
     return original
 
 
-def _authors(names: Sequence[str]) -> list[int]:
-    authors = []
-    for name in names:
-        slug = unicode_slug(name, max_length=100)
-        author = Author.objects.filter(slug=slug).first()
-        author = author or Author.objects.create(name=name, slug=slug)
-        if author.pk not in authors:  # "이 영희" and "이-영희" share a slug
-            authors.append(author.pk)
-    return authors
+class _Known:
+    """The articles and authors a run's documents name, looked up once a run
+    (a query or two per 500 documents) instead of once a document."""
+
+    def __init__(self, articles: dict[str, Article], authors: dict[str, int]):
+        self.articles, self._authors = articles, authors
+
+    @classmethod
+    def of(cls, documents: Sequence[Document], chunk: int = 500) -> "_Known":
+        articles, authors = {}, {}
+        slugs = {
+            unicode_slug(name, max_length=100): name
+            for document in documents
+            for name in document.authors
+        }
+        keys = [document.key for document in documents]
+        for start in range(0, len(keys), chunk):
+            found = Article.objects.filter(document_key__in=keys[start : start + chunk])
+            articles.update((article.document_key, article) for article in found)
+        slug_list = list(slugs)
+        for start in range(0, len(slug_list), chunk):
+            rows = Author.objects.filter(slug__in=slug_list[start : start + chunk])
+            authors.update(rows.values_list("slug", "pk"))
+        return cls(articles, authors)
+
+    def authors(self, names: Sequence[str]) -> list[int]:
+        """The ids of the authors `names`, in order, creating the missing ones."""
+        ids = []
+        for name in names:
+            slug = unicode_slug(name, max_length=100)
+            if slug not in self._authors:
+                self._authors[slug] = Author.objects.create(name=name, slug=slug).pk
+            if self._authors[slug] not in ids:  # "이 영희" and "이-영희" share a slug
+                ids.append(self._authors[slug])
+        return ids
 
 
 def import_documents(
@@ -194,6 +222,7 @@ def _import_all(documents, *, now, progress, overwrite_edits, copied) -> ImportR
     # Each article's search entry is built once, at the end, in batches: not
     # once for the save and again for its categories.
     with workflow.batch("import"), indexing.deferred():
+        known = _Known.of(documents)
         for done, document in enumerate(documents, start=1):
             warnings: list[str] = []
             article, created, reason = import_document(
@@ -202,6 +231,7 @@ def _import_all(documents, *, now, progress, overwrite_edits, copied) -> ImportR
                 overwrite_edits=overwrite_edits,
                 warnings=warnings,
                 copied=copied,
+                known=known,
             )
             if reason:
                 result.skipped.append((document, article, reason))

@@ -196,7 +196,7 @@ class SaveArticle(Action):
         with indexing.deferred() if recategorise else nullcontext():
             edited.save()
             if recategorise:
-                set_categories(edited, names, new=before is None)
+                names = set_categories(edited, names, new=before is None)
         authors = None if bylines is None else list(dict.fromkeys(bylines))
         if authors is not None and (before is None or tuple(authors) != before.authors):
             set_bylines(edited, authors, new=before is None)
@@ -219,7 +219,9 @@ class SaveArticle(Action):
             entries.append(step.transition_entry(edited))
         ArticleTransition.objects.bulk_create(entries)
         note = note or (self.label if before else "작성")
-        record_revision(edited, by=self.user, note=note)
+        if names is None:
+            names = sorted(before.categories) if before is not None else None
+        record_revision(edited, by=self.user, note=note, categories=names)
         after = Touched.of(edited, categories=names, authors=authors)
         notify(edited, before, after, action)
         return edited
@@ -284,8 +286,9 @@ def _take_step(user, edited: Article, then) -> _TakenStep | None:
     return _TakenStep(action, from_status, inputs)
 
 
-def set_categories(article: Article, names: Sequence[str], *, new: bool) -> None:
-    """Make the article's categories exactly `names` (NFC), in a few queries.
+def set_categories(article: Article, names: Sequence[str], *, new: bool) -> list[str]:
+    """Make the article's categories exactly `names` (NFC), in a few queries;
+    return their names as stored ("it" finds "IT").
 
     taggit's `set()` looks each name up and adds each row on its own (five
     queries a category); this looks them all up at once, creates the missing
@@ -318,6 +321,7 @@ def set_categories(article: Article, names: Sequence[str], *, new: bool) -> None
             if pk not in have
         ]
     )
+    return [category.name for category in found.values()]
 
 
 def set_bylines(

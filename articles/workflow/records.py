@@ -25,12 +25,15 @@ def shown_time(value: datetime) -> str:
     return date_format(timezone.localtime(value), "Y-m-d H:i")
 
 
-def record_revision(article: Article, *, by, note: str = "") -> ArticleRevision:
-    """Keep every editable field of `article`, as stored now."""
+def record_revision(
+    article: Article, *, by, note: str = "", categories=None
+) -> ArticleRevision:
+    """Keep every editable field of `article`, as stored now (`categories`:
+    its category names, when the caller knows them)."""
     return ArticleRevision.objects.create(
         article=article,
         version=article.version,
-        data=revisions.snapshot(article),
+        data=revisions.snapshot(article, categories=categories),
         note=note,
         **actor(by),
     )
