@@ -24,8 +24,8 @@ from django.utils import timezone
 from search import indexing
 
 from .. import images, workflow
-from ..models import Article, Author
-from ..text import unicode_slug
+from ..models import Article, Author, Category
+from ..text import nfc, unicode_slug
 from . import assets
 from .documents import (
     ORIGINAL_KEY,
@@ -91,7 +91,7 @@ def import_document(
         workflow.SaveArticle(workflow.IMPORTER).run(
             article,
             expected_version=None if created else article.version,
-            categories=list(document.categories),
+            categories=known.categories(document.categories),
             bylines=known.authors(document.authors),
             note="가져오기",
             # Published in the same run: one write, one revision, one signal.
@@ -151,11 +151,13 @@ def _set_image(article, document, previous, warnings, copied) -> dict:
 
 
 class _Known:
-    """The articles and authors a run's documents name, looked up once a run
-    (a query or two per 500 documents) instead of once a document."""
+    """The articles, authors and categories a run's documents name, looked up
+    once a run (a query or two per 500 documents) instead of once a document."""
 
-    def __init__(self, articles: dict[str, Article], authors: dict[str, int]):
-        self.articles, self._authors = articles, authors
+    def __init__(self, articles, authors, categories):
+        self.articles: dict[str, Article] = articles
+        self._authors: dict[str, int] = authors
+        self._categories: dict[str, Category] = categories
 
     @classmethod
     def of(cls, documents: Sequence[Document], chunk: int = 500) -> "_Known":
@@ -173,7 +175,11 @@ class _Known:
         for start in range(0, len(slug_list), chunk):
             rows = Author.objects.filter(slug__in=slug_list[start : start + chunk])
             authors.update(rows.values_list("slug", "pk"))
-        return cls(articles, authors)
+        names = {name for document in documents for name in document.categories}
+        return cls(articles, authors, workflow.find_categories(sorted(names)))
+
+    def categories(self, names: Sequence[str]) -> list[Category]:
+        return [self._categories[nfc(name).lower()] for name in names]
 
     def authors(self, names: Sequence[str]) -> list[int]:
         """The ids of the authors `names`, in order, creating the missing ones."""

@@ -87,8 +87,9 @@ class SaveArticle(Action):
     """Save an editor's changes: fields, categories, bylines and image together.
 
     `run(edited, expected_version=..., categories=..., bylines=...)`: `edited` is
-    the article with the typed values (unsaved); categories are names, bylines
-    author ids in order; None leaves either as stored.
+    the article with the typed values (unsaved); categories are names (or
+    Category rows a caller has looked up already), bylines author ids in order;
+    None leaves either as stored.
     """
 
     name = "save"
@@ -147,7 +148,7 @@ class SaveArticle(Action):
         edited: Article,
         *,
         expected_version: int | None,
-        categories: Sequence[str] | None = None,
+        categories: Sequence[str | Category] | None = None,
         bylines: Sequence[int] | None = None,
         note: str = "",
         then: Callable[[Article], tuple[type[Step], dict] | None] | None = None,
@@ -196,7 +197,7 @@ class SaveArticle(Action):
         with indexing.deferred() if recategorise else nullcontext():
             edited.save()
             if recategorise:
-                names = set_categories(edited, names, new=before is None)
+                names = set_categories(edited, categories, new=before is None)
         authors = None if bylines is None else list(dict.fromkeys(bylines))
         if authors is not None and (before is None or tuple(authors) != before.authors):
             set_bylines(edited, authors, new=before is None)
@@ -267,8 +268,10 @@ class _TakenStep:
         )
 
 
-def _names(categories: Sequence[str]) -> list[str]:
-    return list(dict.fromkeys(nfc(name) for name in categories))
+def _names(categories: Sequence[str | Category]) -> list[str]:
+    return list(
+        dict.fromkeys(nfc(c) if isinstance(c, str) else c.name for c in categories)
+    )
 
 
 def _take_step(user, edited: Article, then) -> _TakenStep | None:
@@ -286,28 +289,44 @@ def _take_step(user, edited: Article, then) -> _TakenStep | None:
     return _TakenStep(action, from_status, inputs)
 
 
-def set_categories(article: Article, names: Sequence[str], *, new: bool) -> list[str]:
-    """Make the article's categories exactly `names` (NFC), in a few queries;
-    return their names as stored ("it" finds "IT").
+def find_categories(names: Sequence[str]) -> dict[str, Category]:
+    """The stored categories of `names` (NFC), by lower-cased name, one query for
+    up to 200 names; missing ones are created through the model (its slug rules).
+
+    TAGGIT_CASE_INSENSITIVE: "it" finds "IT", as taggit's own lookup would.
+    """
+    wanted = list(dict.fromkeys(nfc(name) for name in names))
+    found: dict[str, Category] = {}
+    for start in range(0, len(wanted), 200):
+        matches = Q()
+        for name in wanted[start : start + 200]:
+            matches |= Q(name__iexact=name)
+        found.update((c.name.lower(), c) for c in Category.objects.filter(matches))
+    for name in wanted:
+        if name.lower() not in found:
+            found[name.lower()] = Category.objects.create(name=name)
+    return found
+
+
+def set_categories(
+    article: Article, categories: Sequence[str | Category], *, new: bool
+) -> list[str]:
+    """Make the article's categories exactly these (names or rows) in a few
+    queries; return their names as stored ("it" finds "IT").
 
     taggit's `set()` looks each name up and adds each row on its own (five
-    queries a category); this looks them all up at once, creates the missing
-    ones through the model (its slug rules), and writes the rows in one insert.
-    `new`: the article has no rows yet. The caller's deferred index build
-    reads the result, so no m2m signal is needed.
+    queries a category); this looks them all up at once (`find_categories`;
+    rows given need no lookup) and writes the rows in one insert. `new`: the
+    article has no rows yet. The caller's deferred index build reads the
+    result, so no m2m signal is needed.
     """
-    wanted = list(dict.fromkeys(names))
+    names = [c for c in categories if isinstance(c, str)]
+    stored = find_categories(names) if names else {}
     found: dict[int, Category] = {}
-    if wanted:
-        matches = Q()
-        for name in wanted:  # TAGGIT_CASE_INSENSITIVE: "it" finds "IT"
-            matches |= Q(name__iexact=name)
-        by_key = {c.name.casefold(): c for c in Category.objects.filter(matches)}
-        for name in wanted:
-            category = by_key.get(name.casefold())
-            if category is None:
-                category = by_key[name.casefold()] = Category.objects.create(name=name)
-            found[category.pk] = category
+    for category in categories:
+        if isinstance(category, str):
+            category = stored[nfc(category).lower()]
+        found[category.pk] = category
     rows = CategorizedArticle.objects.filter(content_object=article)
     have: set[int] = set()
     if not new:
