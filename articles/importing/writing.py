@@ -156,7 +156,7 @@ class _Known:
 
     def __init__(self, articles, authors, categories):
         self.articles: dict[str, Article] = articles
-        self._authors: dict[str, int] = authors
+        self._authors: dict[str, Author] = authors
         self._categories: dict[str, Category] = categories
 
     @classmethod
@@ -174,23 +174,23 @@ class _Known:
         slug_list = list(slugs)
         for start in range(0, len(slug_list), chunk):
             rows = Author.objects.filter(slug__in=slug_list[start : start + chunk])
-            authors.update(rows.values_list("slug", "pk"))
+            authors.update((author.slug, author) for author in rows)
         names = {name for document in documents for name in document.categories}
         return cls(articles, authors, workflow.find_categories(sorted(names)))
 
     def categories(self, names: Sequence[str]) -> list[Category]:
         return [self._categories[nfc(name).lower()] for name in names]
 
-    def authors(self, names: Sequence[str]) -> list[int]:
-        """The ids of the authors `names`, in order, creating the missing ones."""
-        ids = []
+    def authors(self, names: Sequence[str]) -> list[Author]:
+        """The authors `names`, in order, creating the missing ones."""
+        found: dict[int, Author] = {}
         for name in names:
             slug = unicode_slug(name, max_length=100)
             if slug not in self._authors:
-                self._authors[slug] = Author.objects.create(name=name, slug=slug).pk
-            if self._authors[slug] not in ids:  # "이 영희" and "이-영희" share a slug
-                ids.append(self._authors[slug])
-        return ids
+                self._authors[slug] = Author.objects.create(name=name, slug=slug)
+            author = self._authors[slug]
+            found.setdefault(author.pk, author)  # "이 영희" and "이-영희" share a slug
+        return list(found.values())
 
 
 def import_documents(

@@ -88,8 +88,8 @@ class SaveArticle(Action):
 
     `run(edited, expected_version=..., categories=..., bylines=...)`: `edited` is
     the article with the typed values (unsaved); categories are names (or
-    Category rows a caller has looked up already), bylines author ids in order;
-    None leaves either as stored.
+    Category rows a caller has looked up already), bylines author ids (or
+    Author rows) in order; None leaves either as stored.
     """
 
     name = "save"
@@ -149,7 +149,7 @@ class SaveArticle(Action):
         *,
         expected_version: int | None,
         categories: Sequence[str | Category] | None = None,
-        bylines: Sequence[int] | None = None,
+        bylines: Sequence[int | Author] | None = None,
         note: str = "",
         then: Callable[[Article], tuple[type[Step], dict] | None] | None = None,
     ) -> Article:
@@ -198,7 +198,8 @@ class SaveArticle(Action):
             edited.save()
             if recategorise:
                 names = set_categories(edited, categories, new=before is None)
-        authors = None if bylines is None else list(dict.fromkeys(bylines))
+        people = _authors(bylines)
+        authors = None if bylines is None else list(dict.fromkeys(map(_pk, bylines)))
         if authors is not None and (before is None or tuple(authors) != before.authors):
             set_bylines(edited, authors, new=before is None)
         media.sync_public_files(edited)  # queues renditions when the image changed
@@ -222,7 +223,9 @@ class SaveArticle(Action):
         note = note or (self.label if before else "작성")
         if names is None:
             names = sorted(before.categories) if before is not None else None
-        record_revision(edited, by=self.user, note=note, categories=names)
+        record_revision(
+            edited, by=self.user, note=note, categories=names, bylines=people
+        )
         after = Touched.of(edited, categories=names, authors=authors)
         notify(edited, before, after, action)
         return edited
@@ -266,6 +269,17 @@ class _TakenStep:
             comment=self.action.entry(article, self.from_status, **self.inputs),
             **actor(self.action.user),
         )
+
+
+def _pk(author: int | Author) -> int:
+    return author if isinstance(author, int) else author.pk
+
+
+def _authors(bylines) -> list[Author] | None:
+    """The byline's authors when the caller gave rows, in order; else None."""
+    if bylines is None or not all(isinstance(a, Author) for a in bylines):
+        return None
+    return list({author.pk: author for author in bylines}.values())
 
 
 def _names(categories: Sequence[str | Category]) -> list[str]:

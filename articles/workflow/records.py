@@ -26,14 +26,15 @@ def shown_time(value: datetime) -> str:
 
 
 def record_revision(
-    article: Article, *, by, note: str = "", categories=None
+    article: Article, *, by, note: str = "", categories=None, bylines=None
 ) -> ArticleRevision:
-    """Keep every editable field of `article`, as stored now (`categories`:
-    its category names, when the caller knows them)."""
+    """Keep every editable field of `article`, as stored now (`categories`,
+    `bylines`: its category names and byline's authors, when the caller knows
+    them)."""
     return ArticleRevision.objects.create(
         article=article,
         version=article.version,
-        data=revisions.snapshot(article, categories=categories),
+        data=revisions.snapshot(article, categories=categories, bylines=bylines),
         note=note,
         **actor(by),
     )
