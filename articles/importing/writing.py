@@ -24,7 +24,7 @@ from django.utils import timezone
 from search import indexing
 
 from .. import images, workflow
-from ..models import Article, Author, Category
+from ..models import Article, Author, Category, SlugRedirect
 from ..text import nfc, unicode_slug
 from . import assets
 from .documents import (
@@ -73,7 +73,7 @@ def import_document(
             return article, False, reason
     if created:
         article = Article(document_key=document.key)
-        article.slug = workflow.unique_slug(document.slug or document.title)
+        article.slug = known.slug(document.slug or document.title)
     for name in TEXT_KEYS:
         setattr(article, name, getattr(document, name))
     article.body = document.body
@@ -154,10 +154,11 @@ class _Known:
     """The articles, authors and categories a run's documents name, looked up
     once a run (a query or two per 500 documents) instead of once a document."""
 
-    def __init__(self, articles, authors, categories):
+    def __init__(self, articles, authors, categories, free_slugs):
         self.articles: dict[str, Article] = articles
         self._authors: dict[str, Author] = authors
         self._categories: dict[str, Category] = categories
+        self._free_slugs: set[str] = free_slugs
 
     @classmethod
     def of(cls, documents: Sequence[Document], chunk: int = 500) -> "_Known":
@@ -176,7 +177,15 @@ class _Known:
             rows = Author.objects.filter(slug__in=slug_list[start : start + chunk])
             authors.update((author.slug, author) for author in rows)
         names = {name for document in documents for name in document.categories}
-        return cls(articles, authors, workflow.find_categories(sorted(names)))
+        categories = workflow.find_categories(sorted(names))
+        return cls(articles, authors, categories, _free_slugs(documents, articles))
+
+    def slug(self, title: str) -> str:
+        """A unique slug for a new article: its base when the run found it free
+        (and has not given it out since), else asked for."""
+        slug = workflow.unique_slug(title, free=self._free_slugs)
+        self._free_slugs.discard(slug)
+        return slug
 
     def categories(self, names: Sequence[str]) -> list[Category]:
         return [self._categories[nfc(name).lower()] for name in names]
@@ -191,6 +200,29 @@ class _Known:
             author = self._authors[slug]
             found.setdefault(author.pk, author)  # "이 영희" and "이-영희" share a slug
         return list(found.values())
+
+
+def _free_slugs(documents, articles, chunk: int = 500) -> set[str]:
+    """The slug bases of the run's new documents that no article uses, now or as
+    an old address (`workflow.unique_slug`'s test, for all of them at once)."""
+    bases = list(
+        dict.fromkeys(
+            workflow.slug_base(document.slug or document.title)
+            for document in documents
+            if document.key not in articles
+        )
+    )
+    free = set(bases)
+    for start in range(0, len(bases), chunk):
+        part = bases[start : start + chunk]
+        used = Article.objects.filter(slug__in=part)
+        free -= set(used.values_list("slug", flat=True))
+        free -= set(
+            SlugRedirect.objects.filter(old_slug__in=part).values_list(
+                "old_slug", flat=True
+            )
+        )
+    return free
 
 
 def import_documents(

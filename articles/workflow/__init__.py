@@ -35,6 +35,7 @@ from .editing import (
     pin,
     restore_revision,
     save_article,
+    slug_base,
     unique_slug,
 )
 from .rules import (
@@ -169,6 +170,7 @@ __all__ = [
     "revoke_share_link",
     "save_article",
     "send_back",
+    "slug_base",
     "sources_of",
     "stored",
     "submit",

@@ -8,7 +8,7 @@ save that does not say which version it started from.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Container, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime
@@ -63,9 +63,22 @@ NO_VERSION = (
 )
 
 
-def unique_slug(title: str, *, exclude_pk: int | None = None) -> str:
-    """A slug from `title` that no other article uses, now or as an old address."""
-    base = unicode_slug(title, max_length=190) or "article"
+def slug_base(title: str) -> str:
+    """The slug `title` gives before any "-2" that keeps it unique."""
+    return unicode_slug(title, max_length=190) or "article"
+
+
+def unique_slug(
+    title: str, *, exclude_pk: int | None = None, free: Container[str] = ()
+) -> str:
+    """A slug from `title` that no other article uses, now or as an old address.
+
+    `free`: slugs the caller found unused a moment ago, in the same transaction
+    (a bulk import checks all its titles at once): such a base is taken as is.
+    """
+    base = slug_base(title)
+    if base in free:
+        return base
     candidate, n = base, 2
     while (
         Article.objects.exclude(pk=exclude_pk).filter(slug=candidate).exists()
