@@ -177,7 +177,8 @@ class _Known:
             rows = Author.objects.filter(slug__in=slug_list[start : start + chunk])
             authors.update((author.slug, author) for author in rows)
         names = {name for document in documents for name in document.categories}
-        categories = workflow.find_categories(sorted(names))
+        # Created when a document is written: a skipped one leaves none behind.
+        categories = workflow.find_categories(sorted(names), create=False)
         return cls(articles, authors, categories, _free_slugs(documents, articles))
 
     def slug(self, title: str) -> str:
@@ -188,7 +189,13 @@ class _Known:
         return slug
 
     def categories(self, names: Sequence[str]) -> list[Category]:
-        return [self._categories[nfc(name).lower()] for name in names]
+        """The categories `names`, creating the ones the run found missing."""
+        found = []
+        for name in map(nfc, names):
+            if name.lower() not in self._categories:
+                self._categories[name.lower()] = Category.objects.create(name=name)
+            found.append(self._categories[name.lower()])
+        return found
 
     def authors(self, names: Sequence[str]) -> list[Author]:
         """The authors `names`, in order, creating the missing ones."""

@@ -174,9 +174,6 @@ class SaveArticle(Action):
         written once, with one revision and one `article_changed`: an import
         that creates and publishes pays for one change, not two.
         """
-        return self._run(edited, expected_version, categories, bylines, note, then)
-
-    def _run(self, edited, expected_version, categories, bylines, note, then):
         if edited._state.adding:
             if (refusal := self.refusal_for_new(edited)) is not None:
                 self.raise_for(refusal)
@@ -316,9 +313,12 @@ def _take_step(user, edited: Article, then) -> _TakenStep | None:
     return _TakenStep(action, from_status, inputs)
 
 
-def find_categories(names: Sequence[str]) -> dict[str, Category]:
+def find_categories(
+    names: Sequence[str], *, create: bool = True
+) -> dict[str, Category]:
     """The stored categories of `names` (NFC), by lower-cased name, one query for
-    up to 200 names; missing ones are created through the model (its slug rules).
+    up to 200 names; missing ones are created through the model (its slug
+    rules), unless `create` is false.
 
     TAGGIT_CASE_INSENSITIVE: "it" finds "IT", as taggit's own lookup would.
     """
@@ -330,7 +330,7 @@ def find_categories(names: Sequence[str]) -> dict[str, Category]:
             matches |= Q(name__iexact=name)
         found.update((c.name.lower(), c) for c in Category.objects.filter(matches))
     for name in wanted:
-        if name.lower() not in found:
+        if create and name.lower() not in found:
             found[name.lower()] = Category.objects.create(name=name)
     return found
 
