@@ -60,21 +60,25 @@ ORDER += ("categories", "bylines", "owner", "status")
 _SPLIT = re.compile(r"\n+|(?<=</p>)|(?<=</h[2-6]>)|(?<=</li>)|(?<=[.!?])\s+")
 
 
-def snapshot(article) -> dict:
-    """Every editable field of `article`, as JSON-friendly values."""
+def snapshot(article, *, categories=None, bylines=None) -> dict:
+    """Every editable field of `article`, as JSON-friendly values.
+
+    `categories` (names) and `bylines` (Author rows in byline order), when the
+    caller has them, save reading them back.
+    """
+    if categories is None:
+        categories = [category.name for category in article.categories.all()]
+    if bylines is None:
+        rows = article.bylines.select_related("author").order_by("position", "pk")
+        bylines = [row.author for row in rows]
     data = {name: getattr(article, name) for name in TEXT_FIELDS}
     data.update({name: getattr(article, name) for name in PLAIN_FIELDS})
     data["image"] = article.image.name or ""
     data.update({name: getattr(article, name) for name in PLACEMENT_FIELDS})
     data.update(
         {name: _iso(getattr(article, name)) for name in TIME_FIELDS},
-        categories=sorted(category.name for category in article.categories.all()),
-        bylines=[
-            {"author": byline.author_id, "name": byline.author.name}
-            for byline in article.bylines.select_related("author").order_by(
-                "position", "pk"
-            )
-        ],
+        categories=sorted(categories),
+        bylines=[{"author": author.pk, "name": author.name} for author in bylines],
         owner=article.owner.get_username() if article.owner_id else "",
         status=article.status,
     )

@@ -11,7 +11,8 @@ fresh scratch database each:
 
 Each timing is of the command alone (`call_command` in a fresh process after
 `migrate`), not of Python start-up or migrations. It prints each time, its
-ratio to the floor, and with --rounds > 1 the median and the spread.
+ratio to the floor of the same round, and with --rounds > 1 the medians of the
+times and of the per-round ratios, with their spread.
 
 Databases: SQLite files in a temporary folder, always. With --postgres (or
 DATABASE_URL set to a PostgreSQL URL) also PostgreSQL: scratch databases named
@@ -240,6 +241,16 @@ def main() -> None:
                         )
                         times[task].append(spent)
                         say(f"  {vendor} #{round_ + 1} {task:7} {spent:8.1f} s  {last}")
+                    if times.get("plain"):
+                        floor = times["plain"][-1]
+                        say(
+                            f"  {vendor} #{round_ + 1} ratios: "
+                            + ", ".join(
+                                f"{task} {values[-1] / floor:.1f}×"
+                                for task, values in times.items()
+                                if task != "plain" and values
+                            )
+                        )
             finally:
                 if vendor == "postgresql":
                     scratch.drop_all()
@@ -247,7 +258,10 @@ def main() -> None:
 
 
 def report(vendor: str, times: dict[str, list[float]], rounds: int, render) -> None:
-    floor = statistics.median(times["plain"]) if times.get("plain") else None
+    """Medians of the times, and of each round's ratio to that round's floor:
+    the machine's load moves both loads of a round together, so the ratio of
+    one round is steadier than the ratio of two medians."""
+    floors = times.get("plain") or []
     say(f"{vendor}: median of {rounds} round(s)")
     for task, values in times.items():
         if not values:
@@ -256,7 +270,12 @@ def report(vendor: str, times: dict[str, list[float]], rounds: int, render) -> N
         spread = (
             f" (min {min(values):.1f}, max {max(values):.1f})" if rounds > 1 else ""
         )
-        ratio = f"  {median / floor:5.1f}× plain" if floor else ""
+        ratio = ""
+        if floors and task != "plain":
+            ratios = [v / floor for v, floor in zip(values, floors, strict=True)]
+            ratio = f"  {statistics.median(ratios):5.1f}× plain"
+            if rounds > 1:
+                ratio += f" ({min(ratios):.1f}–{max(ratios):.1f})"
         share = ""
         if render and task != "plain":
             share = f"  (render_body alone: {100 * render / median:.0f} %)"

@@ -15,6 +15,7 @@ anyway, though even then a takedown or an unpublish is never undone.
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from django.db import transaction
@@ -23,8 +24,8 @@ from django.utils import timezone
 from search import indexing
 
 from .. import images, workflow
-from ..models import Article, Author
-from ..text import unicode_slug
+from ..models import Article, Author, Category, SlugRedirect
+from ..text import nfc, unicode_slug
 from . import assets
 from .documents import (
     ORIGINAL_KEY,
@@ -53,6 +54,7 @@ def import_document(
     overwrite_edits: bool = False,
     warnings: list[str] | None = None,
     copied: list[str] | None = None,
+    known: "_Known | None" = None,
 ) -> tuple[Article, bool, str]:
     """Create or update the article for `document`: (article, created, reason).
 
@@ -63,14 +65,15 @@ def import_document(
     """
     warnings = [] if warnings is None else warnings
     warnings.extend(document.warnings)
-    article = Article.objects.filter(document_key=document.key).first()
+    known = known or _Known.of([document])
+    article = known.articles.get(document.key)
     created = article is None
     if not created and not overwrite_edits:
         if reason := workflow.edited_since_import(article):
             return article, False, reason
     if created:
         article = Article(document_key=document.key)
-        article.slug = workflow.unique_slug(document.slug or document.title)
+        article.slug = known.slug(document.slug or document.title)
     for name in TEXT_KEYS:
         setattr(article, name, getattr(document, name))
     article.body = document.body
@@ -88,11 +91,12 @@ def import_document(
         workflow.SaveArticle(workflow.IMPORTER).run(
             article,
             expected_version=None if created else article.version,
-            categories=list(document.categories),
-            bylines=_authors(document.authors),
+            categories=known.categories(document.categories),
+            bylines=known.authors(document.authors),
             note="가져오기",
+            # Published in the same run: one write, one revision, one signal.
+            then=partial(workflow.imported_step, published=document.published),
         )
-        workflow.apply_imported_status(article, published=document.published)
     except workflow.ActionRefused as exc:
         raise ImportRefused([DocumentError(document.path, str(exc))]) from None
     return article, created, ""
@@ -146,15 +150,86 @@ def _set_image(article, document, previous, warnings, copied) -> dict:
     return original
 
 
-def _authors(names: Sequence[str]) -> list[int]:
-    authors = []
-    for name in names:
-        slug = unicode_slug(name, max_length=100)
-        author = Author.objects.filter(slug=slug).first()
-        author = author or Author.objects.create(name=name, slug=slug)
-        if author.pk not in authors:  # "이 영희" and "이-영희" share a slug
-            authors.append(author.pk)
-    return authors
+class _Known:
+    """The articles, authors and categories a run's documents name, looked up
+    once a run (a query or two per 500 documents) instead of once a document."""
+
+    def __init__(self, articles, authors, categories, free_slugs):
+        self.articles: dict[str, Article] = articles
+        self._authors: dict[str, Author] = authors
+        self._categories: dict[str, Category] = categories
+        self._free_slugs: set[str] = free_slugs
+
+    @classmethod
+    def of(cls, documents: Sequence[Document], chunk: int = 500) -> "_Known":
+        articles, authors = {}, {}
+        slugs = {
+            unicode_slug(name, max_length=100): name
+            for document in documents
+            for name in document.authors
+        }
+        keys = [document.key for document in documents]
+        for start in range(0, len(keys), chunk):
+            found = Article.objects.filter(document_key__in=keys[start : start + chunk])
+            articles.update((article.document_key, article) for article in found)
+        slug_list = list(slugs)
+        for start in range(0, len(slug_list), chunk):
+            rows = Author.objects.filter(slug__in=slug_list[start : start + chunk])
+            authors.update((author.slug, author) for author in rows)
+        names = {name for document in documents for name in document.categories}
+        # Created when a document is written: a skipped one leaves none behind.
+        categories = workflow.find_categories(sorted(names), create=False)
+        return cls(articles, authors, categories, _free_slugs(documents, articles))
+
+    def slug(self, title: str) -> str:
+        """A unique slug for a new article: its base when the run found it free
+        (and has not given it out since), else asked for."""
+        slug = workflow.unique_slug(title, free=self._free_slugs)
+        self._free_slugs.discard(slug)
+        return slug
+
+    def categories(self, names: Sequence[str]) -> list[Category]:
+        """The categories `names`, creating the ones the run found missing."""
+        found = []
+        for name in map(nfc, names):
+            if name.lower() not in self._categories:
+                self._categories[name.lower()] = Category.objects.create(name=name)
+            found.append(self._categories[name.lower()])
+        return found
+
+    def authors(self, names: Sequence[str]) -> list[Author]:
+        """The authors `names`, in order, creating the missing ones."""
+        found: dict[int, Author] = {}
+        for name in names:
+            slug = unicode_slug(name, max_length=100)
+            if slug not in self._authors:
+                self._authors[slug] = Author.objects.create(name=name, slug=slug)
+            author = self._authors[slug]
+            found.setdefault(author.pk, author)  # "이 영희" and "이-영희" share a slug
+        return list(found.values())
+
+
+def _free_slugs(documents, articles, chunk: int = 500) -> set[str]:
+    """The slug bases of the run's new documents that no article uses, now or as
+    an old address (`workflow.unique_slug`'s test, for all of them at once)."""
+    bases = list(
+        dict.fromkeys(
+            workflow.slug_base(document.slug or document.title)
+            for document in documents
+            if document.key not in articles
+        )
+    )
+    free = set(bases)
+    for start in range(0, len(bases), chunk):
+        part = bases[start : start + chunk]
+        used = Article.objects.filter(slug__in=part)
+        free -= set(used.values_list("slug", flat=True))
+        free -= set(
+            SlugRedirect.objects.filter(old_slug__in=part).values_list(
+                "old_slug", flat=True
+            )
+        )
+    return free
 
 
 def import_documents(
@@ -192,6 +267,7 @@ def _import_all(documents, *, now, progress, overwrite_edits, copied) -> ImportR
     # Each article's search entry is built once, at the end, in batches: not
     # once for the save and again for its categories.
     with workflow.batch("import"), indexing.deferred():
+        known = _Known.of(documents)
         for done, document in enumerate(documents, start=1):
             warnings: list[str] = []
             article, created, reason = import_document(
@@ -200,6 +276,7 @@ def _import_all(documents, *, now, progress, overwrite_edits, copied) -> ImportR
                 overwrite_edits=overwrite_edits,
                 warnings=warnings,
                 copied=copied,
+                known=known,
             )
             if reason:
                 result.skipped.append((document, article, reason))

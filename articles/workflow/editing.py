@@ -8,7 +8,9 @@ save that does not say which version it started from.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Container, Sequence
+from contextlib import nullcontext
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.core.exceptions import PermissionDenied
@@ -16,19 +18,24 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from search import indexing
+
 from .. import images, revisions
 from ..models import (
     Article,
     ArticleRevision,
+    ArticleTransition,
     Author,
     Byline,
+    CategorizedArticle,
+    Category,
     Correction,
     SlugRedirect,
 )
 from ..text import nfc, unicode_slug
 from . import media
 from .actions import Action, stored
-from .records import record_revision, shown_time
+from .records import actor, record_revision, shown_time
 from .rules import (
     ADD,
     ADD_CORRECTION,
@@ -45,7 +52,7 @@ from .rules import (
     was_published,
 )
 from .signals import Touched, notify
-from .steps import clean_text
+from .steps import Step, clean_text
 
 STALE = (
     "이 기사를 연 뒤에 {who}님이 먼저 저장했습니다(지금 {current}판, 연 것은 "
@@ -56,9 +63,22 @@ NO_VERSION = (
 )
 
 
-def unique_slug(title: str, *, exclude_pk: int | None = None) -> str:
-    """A slug from `title` that no other article uses, now or as an old address."""
-    base = unicode_slug(title, max_length=190) or "article"
+def slug_base(title: str) -> str:
+    """The slug `title` gives before any "-2" that keeps it unique."""
+    return unicode_slug(title, max_length=190) or "article"
+
+
+def unique_slug(
+    title: str, *, exclude_pk: int | None = None, free: Container[str] = ()
+) -> str:
+    """A slug from `title` that no other article uses, now or as an old address.
+
+    `free`: slugs the caller found unused a moment ago, in the same transaction
+    (a bulk import checks all its titles at once): such a base is taken as is.
+    """
+    base = slug_base(title)
+    if base in free:
+        return base
     candidate, n = base, 2
     while (
         Article.objects.exclude(pk=exclude_pk).filter(slug=candidate).exists()
@@ -80,8 +100,9 @@ class SaveArticle(Action):
     """Save an editor's changes: fields, categories, bylines and image together.
 
     `run(edited, expected_version=..., categories=..., bylines=...)`: `edited` is
-    the article with the typed values (unsaved); categories are names, bylines
-    author ids in order; None leaves either as stored.
+    the article with the typed values (unsaved); categories are names (or
+    Category rows a caller has looked up already), bylines author ids (or
+    Author rows) in order; None leaves either as stored.
     """
 
     name = "save"
@@ -140,10 +161,19 @@ class SaveArticle(Action):
         edited: Article,
         *,
         expected_version: int | None,
-        categories: Sequence[str] | None = None,
-        bylines: Sequence[int] | None = None,
+        categories: Sequence[str | Category] | None = None,
+        bylines: Sequence[int | Author] | None = None,
         note: str = "",
+        then: Callable[[Article], tuple[type[Step], dict] | None] | None = None,
     ) -> Article:
+        """Save `edited`; `then(article)` may name a step to take in the same run.
+
+        `then` is asked on the locked row with the typed values in place (see
+        `steps.imported_step`); the step it names is checked and applied like
+        its own action would, and leaves its own audit entry, but the article is
+        written once, with one revision and one `article_changed`: an import
+        that creates and publishes pays for one change, not two.
+        """
         if edited._state.adding:
             if (refusal := self.refusal_for_new(edited)) is not None:
                 self.raise_for(refusal)
@@ -165,23 +195,47 @@ class SaveArticle(Action):
             _keep_old_address(edited, current)
             comment = _schedule_change(edited, current)
             edited.version = current.version + 1
+        step = _take_step(self.user, edited, then)
         _clean_new_upload(edited)
-        edited.save()
         # Rewritten only when they changed: each costs several queries.
-        names = None if categories is None else [nfc(c) for c in categories]
-        if names is not None and (before is None or set(names) != before.categories):
-            edited.categories.set(names)
-        authors = None if bylines is None else list(dict.fromkeys(bylines))
+        names = None if categories is None else _names(categories)
+        recategorise = names is not None and (
+            before is None or set(names) != before.categories
+        )
+        # New category rows send no signal the index hears: build the entry
+        # once, after they are written, instead of at the save.
+        with indexing.deferred() if recategorise else nullcontext():
+            edited.save()
+            if recategorise:
+                names = set_categories(edited, categories, new=before is None)
+        people = _authors(bylines)
+        authors = None if bylines is None else list(dict.fromkeys(map(_pk, bylines)))
         if authors is not None and (before is None or tuple(authors) != before.authors):
-            set_bylines(edited, authors)
+            set_bylines(edited, authors, new=before is None)
         media.sync_public_files(edited)  # queues renditions when the image changed
         old_image = current.image.name if before is not None and current.image else ""
         if old_image and old_image != (edited.image.name if edited.image else ""):
             media.release_original(old_image)  # replaced or cleared
         action = self.name if before else "create"
-        self.audit(edited, from_status, comment=comment, action=action)
+        entries = [
+            ArticleTransition(
+                article=edited,
+                action=action,
+                from_status=from_status,
+                to_status=from_status,
+                comment=comment,
+                **actor(self.user),
+            )
+        ]
+        if step is not None:
+            entries.append(step.transition_entry(edited))
+        ArticleTransition.objects.bulk_create(entries)
         note = note or (self.label if before else "작성")
-        record_revision(edited, by=self.user, note=note)
+        if names is None:
+            names = sorted(before.categories) if before is not None else None
+        record_revision(
+            edited, by=self.user, note=note, categories=names, bylines=people
+        )
         after = Touched.of(edited, categories=names, authors=authors)
         notify(edited, before, after, action)
         return edited
@@ -208,14 +262,140 @@ def _clean_new_upload(article: Article) -> None:
             article.image = images.cleaned(image.file)
 
 
-def set_bylines(article: Article, author_ids: Sequence[int]) -> None:
-    """Make the byline exactly these authors, in this order."""
-    ids = list(dict.fromkeys(author_ids))
-    article.bylines.exclude(author_id__in=ids).delete()
-    for position, author_id in enumerate(ids):
-        Byline.objects.update_or_create(
-            article=article, author_id=author_id, defaults={"position": position}
+@dataclass
+class _TakenStep:
+    """A step applied inside a save, to be audited once the row is written."""
+
+    action: Step
+    from_status: str
+    inputs: dict
+
+    def transition_entry(self, article: Article) -> ArticleTransition:
+        return ArticleTransition(
+            article=article,
+            action=self.action.name,
+            from_status=self.from_status,
+            to_status=article.status,
+            comment=self.action.entry(article, self.from_status, **self.inputs),
+            **actor(self.action.user),
         )
+
+
+def _pk(author: int | Author) -> int:
+    return author if isinstance(author, int) else author.pk
+
+
+def _authors(bylines) -> list[Author] | None:
+    """The byline's authors when the caller gave rows, in order; else None."""
+    if bylines is None or not all(isinstance(a, Author) for a in bylines):
+        return None
+    return list({author.pk: author for author in bylines}.values())
+
+
+def _names(categories: Sequence[str | Category]) -> list[str]:
+    return list(
+        dict.fromkeys(nfc(c) if isinstance(c, str) else c.name for c in categories)
+    )
+
+
+def _take_step(user, edited: Article, then) -> _TakenStep | None:
+    """Check and apply the step `then` names for `edited`, or None."""
+    chosen = then(edited) if then is not None else None
+    if chosen is None:
+        return None
+    step_class, inputs = chosen
+    action = step_class(user)
+    inputs = action.prepare(**inputs)
+    if (refusal := action.check(edited, **inputs)) is not None:
+        action.raise_for(refusal)
+    from_status = edited.status
+    action.apply(edited, **inputs)
+    return _TakenStep(action, from_status, inputs)
+
+
+def find_categories(
+    names: Sequence[str], *, create: bool = True
+) -> dict[str, Category]:
+    """The stored categories of `names` (NFC), by lower-cased name, one query for
+    up to 200 names; missing ones are created through the model (its slug
+    rules), unless `create` is false.
+
+    TAGGIT_CASE_INSENSITIVE: "it" finds "IT", as taggit's own lookup would.
+    """
+    wanted = list(dict.fromkeys(nfc(name) for name in names))
+    found: dict[str, Category] = {}
+    for start in range(0, len(wanted), 200):
+        matches = Q()
+        for name in wanted[start : start + 200]:
+            matches |= Q(name__iexact=name)
+        found.update((c.name.lower(), c) for c in Category.objects.filter(matches))
+    for name in wanted:
+        if create and name.lower() not in found:
+            found[name.lower()] = Category.objects.create(name=name)
+    return found
+
+
+def set_categories(
+    article: Article, categories: Sequence[str | Category], *, new: bool
+) -> list[str]:
+    """Make the article's categories exactly these (names or rows) in a few
+    queries; return their names as stored ("it" finds "IT").
+
+    taggit's `set()` looks each name up and adds each row on its own (five
+    queries a category); this looks them all up at once (`find_categories`;
+    rows given need no lookup) and writes the rows in one insert. `new`: the
+    article has no rows yet. The caller's deferred index build reads the
+    result, so no m2m signal is needed.
+    """
+    names = [c for c in categories if isinstance(c, str)]
+    stored = find_categories(names) if names else {}
+    found: dict[int, Category] = {}
+    for category in categories:
+        if isinstance(category, str):
+            category = stored[nfc(category).lower()]
+        found[category.pk] = category
+    rows = CategorizedArticle.objects.filter(content_object=article)
+    have: set[int] = set()
+    if not new:
+        have = set(rows.values_list("tag_id", flat=True))
+        if gone := have - set(found):
+            rows.filter(tag_id__in=gone).delete()
+    CategorizedArticle.objects.bulk_create(
+        [
+            CategorizedArticle(content_object=article, tag=category)
+            for pk, category in found.items()
+            if pk not in have
+        ]
+    )
+    return [category.name for category in found.values()]
+
+
+def set_bylines(
+    article: Article, author_ids: Sequence[int], *, new: bool = False
+) -> None:
+    """Make the byline exactly these authors, in this order.
+
+    `new`: the article has no bylines yet (one insert, nothing to compare).
+    """
+    ids = list(dict.fromkeys(author_ids))
+    have: dict[int, Byline] = {}
+    if not new:
+        article.bylines.exclude(author_id__in=ids).delete()
+        have = {b.author_id: b for b in article.bylines.filter(author_id__in=ids)}
+    moved = []
+    for position, author_id in enumerate(ids):
+        if (byline := have.get(author_id)) is not None and byline.position != position:
+            byline.position = position
+            moved.append(byline)
+    if moved:
+        Byline.objects.bulk_update(moved, ["position"])
+    Byline.objects.bulk_create(
+        [
+            Byline(article=article, author_id=author_id, position=position)
+            for position, author_id in enumerate(ids)
+            if author_id not in have
+        ]
+    )
 
 
 def _keep_old_address(article: Article, current: Article) -> None:

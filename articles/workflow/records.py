@@ -25,12 +25,16 @@ def shown_time(value: datetime) -> str:
     return date_format(timezone.localtime(value), "Y-m-d H:i")
 
 
-def record_revision(article: Article, *, by, note: str = "") -> ArticleRevision:
-    """Keep every editable field of `article`, as stored now."""
+def record_revision(
+    article: Article, *, by, note: str = "", categories=None, bylines=None
+) -> ArticleRevision:
+    """Keep every editable field of `article`, as stored now (`categories`,
+    `bylines`: its category names and byline's authors, when the caller knows
+    them)."""
     return ArticleRevision.objects.create(
         article=article,
         version=article.version,
-        data=revisions.snapshot(article),
+        data=revisions.snapshot(article, categories=categories, bylines=bylines),
         note=note,
         **actor(by),
     )

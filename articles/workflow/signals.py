@@ -135,10 +135,30 @@ def notify(
     transaction.on_commit(send)
 
 
-def announce(articles, *, action: str) -> Batch:
+def announce(articles, *, action: str, chunk: int = 500) -> Batch:
     """Send `article_changed` for rows written outside the actions (loaddata's raw
-    saves), as one batch: what they were before is unknown, so `before` is None."""
+    saves), as one batch: what they were before is unknown, so `before` is None.
+
+    Categories and bylines are read for `chunk` articles at a time, not two
+    queries an article.
+    """
+    from ..models import Byline, CategorizedArticle
+
     with batch(action) as current:
-        for article in articles:
-            notify(article, None, Touched.of(article), action)
+        pending = list(articles)
+        for start in range(0, len(pending), chunk):
+            part = {article.pk: article for article in pending[start : start + chunk]}
+            names: dict[int, list[str]] = {pk: [] for pk in part}
+            rows = CategorizedArticle.objects.filter(content_object_id__in=part)
+            for pk, name in rows.values_list("content_object_id", "tag__name"):
+                names[pk].append(name)
+            authors: dict[int, list[int]] = {pk: [] for pk in part}
+            bylines = Byline.objects.filter(article_id__in=part).order_by(
+                "article_id", "position", "pk"
+            )
+            for pk, author in bylines.values_list("article_id", "author_id"):
+                authors[pk].append(author)
+            for pk, article in part.items():
+                after = Touched.of(article, categories=names[pk], authors=authors[pk])
+                notify(article, None, after, action)
     return current

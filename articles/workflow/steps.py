@@ -222,15 +222,24 @@ def take_down(
     return TakeDown(by).run(article, notice=notice, now=now)
 
 
-def apply_imported_status(article: Article, *, published: bool, by=IMPORTER):
-    """Follow an imported document's `published` flag without undoing editors.
+def imported_step(article: Article, *, published: bool):
+    """The step that makes `article` follow an imported document's `published`
+    flag without undoing editors, as (Step class, inputs), or None.
 
     A draft or submission whose document says published is published (at its
-    stored publish time); a published article whose document says otherwise is
+    publish time); a published article whose document says otherwise is
     unpublished. An article an editor unpublished or took down stays that way.
     """
     if published and article.status in {Status.DRAFT, Status.IN_REVIEW}:
-        return publish(article, by=by, at=article.publish_at)
+        return Publish, {"at": article.publish_at}
     if not published and article.status == Status.PUBLISHED:
-        return unpublish(article, by=by, comment="가져온 문서가 비공개입니다.")
-    return article
+        return Unpublish, {"comment": "가져온 문서가 비공개입니다."}
+    return None
+
+
+def apply_imported_status(article: Article, *, published: bool, by=IMPORTER):
+    """Take `imported_step` on its own, for an article already saved."""
+    if (chosen := imported_step(article, published=published)) is None:
+        return article
+    step, inputs = chosen
+    return step(by).run(article, **inputs)
