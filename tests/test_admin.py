@@ -856,15 +856,15 @@ def test_featured_image_upload_accepts_the_four_web_formats(client, editor, fmt)
     article.refresh_from_db()
     # Named by content; a GIF is stored as its first frame, in PNG.
     extension = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "png"}[fmt]
-    assert article.image.name.endswith(f".{extension}")
-    assert "사진" not in article.image.name
+    assert article.image.file.name.endswith(f".{extension}")
+    assert "사진" not in article.image.file.name
     assert (article.image_width, article.image_height) == (64, 48)
     change_page = page(client.get(admin_url("change", article)))
     # A rendition, never the private original.
     assert f'class="article-thumbnail" src="{article.picture.default.url}"' in (
         change_page
     )
-    assert article.image.name not in change_page
+    assert article.image.file.name not in change_page
 
 
 def too_many_pixels() -> bytes:
@@ -962,7 +962,7 @@ def test_uploads_past_the_hourly_limit_are_refused_and_nothing_typed_is_lost(
         response = upload(client, article, f"사진{n}.png", image_bytes("PNG"))
         assert response.status_code == 302
     article.refresh_from_db()
-    stored, title = article.image.name, article.title
+    stored, title = article.image.file.name, article.title
 
     data = form_data(client, article)
     data.update(
@@ -978,7 +978,7 @@ def test_uploads_past_the_hourly_limit_are_refused_and_nothing_typed_is_lost(
     assert 'value="시장 기자회견 현장 사진 교체"' in text
     assert 'value="기자회견장"' in text
     article.refresh_from_db()
-    assert (article.image.name, article.title) == (stored, title)
+    assert (article.image.file.name, article.title) == (stored, title)
     other = as_user(Client(), make_staff("Editor"))
     assert upload(other, article, "남의사진.png", image_bytes("PNG")).status_code == 302
 

@@ -125,7 +125,7 @@ def test_uploaded_image_is_shared_with_an_absolute_url(client):
     article = make_article(image=png_upload(), image_alt="서울시청 전경")
     # Before its renditions exist nothing is shared: never the private original.
     assert "og:image" not in HeadTags(page(client, article.get_absolute_url())).meta
-    images.generate_renditions(article)  # what the task worker does
+    images.generate_renditions(article.image)  # what the task worker does
 
     tags = HeadTags(page(client, article.get_absolute_url()))
     data = json_ld(page(client, article.get_absolute_url()))

@@ -8,7 +8,6 @@ and on PostgreSQL.
 from datetime import timedelta
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.tasks import task_backends
 from django.utils import timezone
@@ -16,7 +15,7 @@ from django_tasks_db.models import DBTaskResult
 
 from articles import tasks, workflow
 from articles.models import Article
-from tests.factories import make_article
+from tests.factories import make_article, uploaded
 from tests.people import ensure_roles
 from tests.services import run_on_sqlite_file
 from tests.task_queue import DATABASE_BACKEND, jpeg, scenario
@@ -65,7 +64,7 @@ def test_the_worker_makes_the_renditions_on_postgresql(database_queue):
 @pytest.mark.django_db
 def test_a_rolled_back_save_queues_nothing(database_queue, editor):
     article = make_article()
-    article.image = SimpleUploadedFile("사진.jpg", jpeg((600, 400)))
+    article.image = uploaded("사진.jpg", jpeg((600, 400)))
     article.image_alt = "시민들"
 
     # The test's transaction never commits, like a save that fails at the end.
@@ -79,7 +78,7 @@ def test_a_save_that_keeps_the_image_queues_nothing_again(
     database_queue, editor, django_capture_on_commit_callbacks
 ):
     article = make_article()
-    article.image = SimpleUploadedFile("사진.jpg", jpeg((600, 400)))
+    article.image = uploaded("사진.jpg", jpeg((600, 400)))
     article.image_alt = "시민들"
     with django_capture_on_commit_callbacks(execute=True):
         workflow.save_article(article, by=editor)
@@ -92,8 +91,8 @@ def test_a_save_that_keeps_the_image_queues_nothing_again(
         workflow.save_article(article, by=editor)
 
     assert DBTaskResult.objects.count() == 1
-    assert Article.objects.get(pk=article.pk).renditions["source"] == (
-        article.image.name
+    assert Article.objects.get(pk=article.pk).image.renditions["source"] == (
+        article.image.file.name
     )
 
 
@@ -134,13 +133,13 @@ def test_health_ignores_old_tasks_that_already_ran(client, database_queue):
 @pytest.mark.django_db
 def test_a_task_for_an_article_taken_down_since_the_save_makes_nothing(superuser):
     article = make_article()
-    article.image = SimpleUploadedFile("사진.jpg", jpeg((600, 400)))
+    article.image = uploaded("사진.jpg", jpeg((600, 400)))
     article.image_alt = "시민들"
     workflow.save_article(article, by=superuser)  # queued (not run: no commit)
     workflow.take_down(article, by=superuser, notice="법원 결정에 따라 내립니다.")
 
     assert tasks.make_renditions.call(article.pk) is False
-    assert Article.objects.get(pk=article.pk).renditions == {}
+    assert Article.objects.get(pk=article.pk).image.renditions == {}
 
 
 @pytest.mark.django_db
@@ -150,7 +149,7 @@ def test_finished_renditions_are_announced_so_caches_drop_the_placeholder(
     from articles.workflow.signals import article_changed
 
     article = make_article()
-    article.image = SimpleUploadedFile("사진.jpg", jpeg((600, 400)))
+    article.image = uploaded("사진.jpg", jpeg((600, 400)))
     article.image_alt = "시민들"
     seen = []
 
@@ -169,5 +168,5 @@ def test_finished_renditions_are_announced_so_caches_drop_the_placeholder(
     _, before, after = seen[1]
     assert (
         before == ""
-        and after == Article.objects.get(pk=article.pk).renditions["folder"]
+        and after == Article.objects.get(pk=article.pk).image.renditions["folder"]
     )
