@@ -350,6 +350,57 @@ def test_restoring_a_revision_whose_image_was_replaced_shows_no_image_and_says_s
     )
 
 
+def test_restoring_a_revision_whose_original_file_is_gone_shows_no_image(
+    client, editor
+):
+    article = upload(make_article(title="사진이 사라질 기사"), photo(), by=editor)
+    name = article.image.file.name
+    first = article.revisions.order_by("pk").last()
+    assert first.data["image"] == name
+    images.original_storage().delete(name)  # lost from storage, record still there
+
+    with committed():
+        workflow.restore_revision(article, first, by=editor)
+
+    restored = Article.objects.get(pk=article.pk)
+    assert restored.image is None
+    assert not images.original_storage().exists(name)  # never resurrected
+    assert restored.revisions.order_by("pk").last().note == (
+        f"{first.version}판 복원 (대표 이미지 파일은 지워져 복원하지 않았습니다.)"
+    )
+    page = page_of(client, restored)
+    assert "picture-pending" not in page and "<picture>" not in page
+
+
+def test_a_revision_keeps_the_image_and_its_texts_and_restores_them(editor):
+    article = upload(make_article(), photo((1000, 600)), by=editor)
+    article.image_caption = "첫 사진 설명"
+    article.image_credit = "김사진 기자"
+    with committed():
+        workflow.save_article(article, by=editor)
+    kept = article.revisions.order_by("pk").last()
+    assert (kept.data["image"], kept.data["image_caption"]) == (
+        article.image.file.name,
+        "첫 사진 설명",
+    )
+    article = Article.objects.get(pk=article.pk)
+    article.image_caption = "고친 사진 설명"
+    article.image_alt = "고친 대체 텍스트"
+    with committed():
+        workflow.save_article(article, by=editor)
+    assert ImageRecord.objects.get(pk=article.image_id).caption == "고친 사진 설명"
+
+    with committed():
+        workflow.restore_revision(article, kept, by=editor)
+
+    image = ImageRecord.objects.get(pk=article.image_id)
+    assert (image.alt, image.caption, image.credit) == (
+        "서울시청 앞 광장에 모인 시민들",
+        "첫 사진 설명",
+        "김사진 기자",
+    )
+
+
 def test_restoring_an_older_revision_with_its_image_kept_brings_renditions_back(
     editor, django_capture_on_commit_callbacks
 ):

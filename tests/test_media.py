@@ -10,6 +10,7 @@ from PIL import Image
 
 from articles import images, workflow
 from articles.models import Article
+from articles.models import Image as ImageRecord
 from articles.workflow.signals import article_changed
 from tests.factories import make_article
 from tests.test_images import (
@@ -133,6 +134,49 @@ def test_hiding_deletes_renditions_keeps_the_original_and_publishing_rebuilds(
         assert not public & rendition_names(again)  # new names, never the old ones
 
 
+def test_an_image_two_articles_show_keeps_its_files_while_the_other_is_live(
+    client, published, superuser
+):
+    image = published.image
+    other = make_article(title="같은 사진을 쓴 후속 기사", image=image)
+    public = rendition_names(published)
+
+    with committed():
+        workflow.take_down(
+            published, by=superuser, notice="법원 결정에 따라 삭제합니다."
+        )
+
+    # The other article still shows the photo: its public files stay.
+    assert public <= stored_files()
+    assert ImageRecord.objects.get(pk=image.pk).renditions["folder"]
+    page = client.get(other.get_absolute_url()).content.decode()
+    assert "<picture>" in page
+    assert client.get(published.get_absolute_url()).status_code == 410
+
+    with committed():
+        workflow.unpublish(other, by=superuser)
+
+    # No article may show it now: every public file goes, the original stays.
+    assert not public & stored_files()
+    assert ImageRecord.objects.get(pk=image.pk).renditions == {}
+    assert images.original_storage().exists(image.file.name)
+
+
+def test_replacing_a_shared_image_keeps_it_for_the_article_still_using_it(
+    published, editor
+):
+    image = published.image
+    other = make_article(title="같은 사진을 쓴 기사", image=image)
+    public = rendition_names(published)
+
+    replaced = upload(published, photo((900, 600)), by=editor)
+
+    assert replaced.image_id != image.pk
+    assert Article.objects.get(pk=other.pk).image_id == image.pk
+    assert public <= stored_files()
+    assert images.original_storage().exists(image.file.name)
+
+
 def test_replacing_the_image_deletes_old_renditions_and_original(published, editor):
     old_original, old_public = published.image.file.name, rendition_names(published)
 
@@ -140,6 +184,9 @@ def test_replacing_the_image_deletes_old_renditions_and_original(published, edit
 
     assert not old_public & stored_files()
     assert not images.original_storage().exists(old_original)
+    assert not ImageRecord.objects.filter(
+        file=old_original
+    ).exists()  # no article used it
     assert images.original_storage().exists(replaced.image.file.name)
 
 
