@@ -1,6 +1,7 @@
 """Small builders for test data: `make_article(**overrides)`."""
 
 from datetime import timedelta
+from io import BytesIO
 from itertools import count
 from pathlib import Path
 
@@ -58,6 +59,17 @@ def make_seed_like_article(**overrides) -> Article:
     }
     fields.update(overrides)
     return make_article(categories=meta["categories"], **fields)
+
+
+def _tiny_png() -> bytes:
+    from PIL import Image as Picture
+
+    buffer = BytesIO()
+    Picture.new("RGB", (8, 6), "navy").save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+TINY_PNG = _tiny_png()
 
 
 def uploaded(name: str, content: bytes, *args, **texts) -> Image:
