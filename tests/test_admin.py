@@ -18,6 +18,7 @@ from PIL import Image
 
 from articles import previews, workflow
 from articles.models import Article, Correction
+from articles.models import Image as ImageRecord
 from tests.factories import make_article, make_author
 from tests.people import make_staff
 
@@ -865,6 +866,40 @@ def test_featured_image_upload_accepts_the_four_web_formats(client, editor, fmt)
         change_page
     )
     assert article.image.file.name not in change_page
+
+
+def test_the_change_form_edits_the_uploaded_images_texts_and_clears_it(client, editor):
+    article = make_article()
+    as_user(client, editor)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        upload(client, article, "사진.png", image_bytes("PNG"))
+    article.refresh_from_db()
+    image = article.image
+    assert (image.alt, article.image_url_alt) == ("광장 전경", "")
+
+    data = form_data(client, article)
+    assert data["image_alt"] == "광장 전경"  # the form shows the image's texts
+    data.update(image_caption="시민들이 모인 서울광장", image_credit="김사진 기자")
+    assert client.post(admin_url("change", article), data).status_code == 302
+
+    image.refresh_from_db()
+    assert (image.alt, image.caption, image.credit) == (
+        "광장 전경",
+        "시민들이 모인 서울광장",
+        "김사진 기자",
+    )
+    assert Article.objects.get(pk=article.pk).image_id == image.pk  # the same image
+
+    data = form_data(client, article)
+    data.update({"image-clear": "on", "image_alt": "", "image_caption": ""})
+    data.update(image_credit="", image_url="https://images.example.kr/광장.jpg")
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        assert client.post(admin_url("change", article), data).status_code == 302
+
+    cleared = Article.objects.get(pk=article.pk)
+    assert cleared.image is None
+    assert cleared.image_url == "https://images.example.kr/광장.jpg"
+    assert not ImageRecord.objects.filter(pk=image.pk).exists()  # no article used it
 
 
 def too_many_pixels() -> bytes:
