@@ -84,7 +84,7 @@ def test_a_save_that_keeps_the_image_queues_nothing_again(
     with django_capture_on_commit_callbacks(execute=True):
         workflow.save_article(article, by=editor)
     assert DBTaskResult.objects.count() == 1
-    tasks.make_renditions.call(article.pk)  # as the worker would
+    tasks.make_renditions.call(article.image_id)  # as the worker would
     article = Article.objects.get(pk=article.pk)
     article.title = "제목만 고친 기사"
 
