@@ -7,7 +7,7 @@ from django.contrib.admin import widgets as admin_widgets
 from django.core.exceptions import ValidationError
 
 from . import images, limits, ratelimits, revisions, workflow
-from .models import Article, Correction
+from .models import Article, Correction, Image
 
 
 class PrivateImageInput(forms.ClearableFileInput):
@@ -98,6 +98,10 @@ ARTICLE_FIELDS = [
 ]
 
 
+# Form fields, not Article columns: they write the article's Image.
+IMAGE_FORM_FIELDS = ("image", *revisions.IMAGE_TEXT_FIELDS)
+
+
 class ArticleAdminForm(forms.ModelForm):
     """The article change form, with the version it was opened at.
 
@@ -121,10 +125,25 @@ class ArticleAdminForm(forms.ModelForm):
     KEPT_THEIRS = "상대가 저장한 내용이 남습니다. 바꾸려면 저장한 뒤 다시 고치세요."
     KEPT_MINE = "저장하면 아래 입력란의 내용이 남습니다."
 
+    # The featured image's upload and texts write the article's Image record
+    # (or, for an external image, the article's own image_url_* fields).
+    image = FeaturedImageField(label="대표 이미지", required=False)
+    image_alt = forms.CharField(
+        label="이미지 대체 텍스트",
+        max_length=300,
+        required=False,
+        help_text="이미지를 볼 수 없는 독자를 위한 설명. 업로드한 이미지에는 "
+        "필수입니다.",
+    )
+    image_caption = forms.CharField(label="사진 설명", max_length=500, required=False)
+    image_credit = forms.CharField(label="사진 출처", max_length=200, required=False)
+
     class Meta:
         model = Article
-        fields = ARTICLE_FIELDS
-        field_classes = {"image": FeaturedImageField}
+        fields = [name for name in ARTICLE_FIELDS if name not in IMAGE_FORM_FIELDS]
+        # The admin builds the form with the fieldsets' names: the Article's
+        # `image` column is never written from `cleaned_data["image"]`.
+        exclude = ["image"]  # noqa: DJ006 (with `fields`, for the admin's sake)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -134,6 +153,34 @@ class ArticleAdminForm(forms.ModelForm):
             self.fields["image"].uploader = self.user
         if self.instance.pk:
             self.fields["seen_version"].initial = self.instance.version
+        for name in revisions.IMAGE_TEXT_FIELDS:
+            if name in self.fields and name not in self.initial:
+                self.initial[name] = getattr(self.instance, name)
+        if "image" in self.fields and "image" not in self.initial:
+            self.initial["image"] = (
+                self.instance.image.file if self.instance.image else None
+            )
+
+    def _post_clean(self):
+        self._attach_image()
+        super()._post_clean()
+
+    def _attach_image(self) -> None:
+        """Put the upload (a new Image), the cleared image and the typed texts
+        on the instance, before the model's own checks (alt text required)."""
+        cleaned = self.cleaned_data
+        if "image" in cleaned and "image" in self.fields:
+            upload = cleaned["image"]
+            if self.fields["image"].disabled:
+                pass
+            elif upload is False:  # "clear" ticked
+                self.instance.image = None
+            elif isinstance(upload, images.CleanOriginal):  # a new upload
+                self.instance.image = Image(file=upload)
+        for name in revisions.IMAGE_TEXT_FIELDS:
+            field = self.fields.get(name)
+            if name in cleaned and field is not None and not field.disabled:
+                setattr(self.instance, name, cleaned[name])
 
     def clean_body(self):
         body = self.cleaned_data.get("body", "")

@@ -12,18 +12,20 @@ An uploaded image is shown through renditions only: fixed widths (WIDTHS, never
 wider than the original, never sizes a request asks for), each in WebP and in the
 upload's own format. They are made by the task worker after an article is saved
 (`workflow.save_article` queues `articles.tasks.make_renditions`, which calls
-`generate_renditions`), never in the save request nor while a reader waits; until
-they exist pages show a placeholder, never the upload itself. They are kept in
-the media storage (`default_storage`), so nothing here assumes a local disk.
+`make_renditions` with no lock held, then `store_renditions`), never in the
+save request nor while a reader waits; until they exist pages show a
+placeholder, never the upload itself. They are kept in the media storage
+(`default_storage`), so nothing here assumes a local disk.
 
 Choices, so nobody has to rediscover them:
 
-- Renditions are listed in `Article.renditions`, a JSON column, not in a model of
+- Renditions are listed in `Image.renditions`, a JSON column, not in a model of
   their own: every page that shows a card (front page, lists, search, related
-  articles) then gets them with the article row, with no extra query and no
-  prefetch to remember. The list names the image it was made from (`source`); a
-  list for another image, or naming files outside that image's folder (a
-  fixture, a stale save), is ignored and the plain image is shown instead.
+  articles) then gets them with the article row and its image (one join,
+  `select_related("image")`), with no extra query per card. The list names the
+  file it was made from (`source`); a list for another file, or naming files
+  outside its folder (a fixture, a stale save), is ignored and a placeholder
+  is shown instead.
 - Renditions are re-encoded stills of the first frame: EXIF orientation is applied
   first, then every piece of metadata (EXIF with GPS, XMP, comments) is left
   behind; only an RGB colour profile is kept, so colours do not shift. A GIF, or
@@ -339,10 +341,10 @@ def new_rendition_folder() -> str:
     return f"{RENDITION_ROOT}/{secrets.token_hex(16)}"
 
 
-def picture(article) -> Picture | None:
-    """The renditions of the article's current image, or None to show it plainly."""
-    name = article.image.name if article.image else ""
-    data = article.renditions or {}
+def picture(image) -> Picture | None:
+    """The renditions of `image` (an Image record), or None to show a placeholder."""
+    name = image.file.name if image and image.file else ""
+    data = image.renditions if image else {}
     if not name or not isinstance(data, dict) or data.get("source") != name:
         return None
     renditions = _trusted(data.get("items"), data.get("folder"))
@@ -384,60 +386,76 @@ def _trusted(items, folder) -> list[Rendition]:
     return sorted(renditions, key=lambda r: (r.format, r.width))
 
 
-def generate_renditions(article, *, force: bool = False) -> bool:
-    """Make the renditions of the article's image, unless they are up to date.
-
-    Stores the new list on the article (one UPDATE, no save signals) and deletes
-    the files of the old list once the transaction commits. Returns whether
-    anything changed. `force` remakes them even when they look up to date.
-    """
-    name = article.image.name if article.image else ""
-    old = article.renditions if isinstance(article.renditions, dict) else {}
-    if not force and name and _up_to_date(old, name):
-        return False
-    if not name and not old:
-        return False
+def make_renditions(image) -> dict:
+    """Write the renditions of `image` into a new random folder and return their
+    list (as `Image.renditions` keeps it), or {} when the original cannot be
+    read. Touches no database row: the caller stores the list (store_renditions)
+    or, when it is no longer wanted, deletes the files (delete_renditions)."""
+    name = image.file.name if image.file else ""
+    if not name:
+        return {}
     folder = new_rendition_folder()
-    renditions = _make(article.image.storage, name, folder) if name else []
-    data = (
-        {"source": name, "folder": folder, "items": [r.as_dict() for r in renditions]}
-        if renditions
-        else {}
-    )
-    type(article).objects.filter(pk=article.pk).update(renditions=data)
-    article.renditions = data
-    article.__dict__.pop("picture", None)  # Article.picture, cached
-    _delete_on_commit(_names(old) - {r.name for r in renditions})
+    renditions = _make(image.file.storage, name, folder)
+    if not renditions:
+        return {}
+    return {
+        "source": name,
+        "folder": folder,
+        "items": [r.as_dict() for r in renditions],
+    }
+
+
+def store_renditions(image, data: dict) -> None:
+    """Make `data` the image's renditions (one UPDATE, no save signals); the
+    files of the list it replaces are deleted once the transaction commits."""
+    old = image.renditions if isinstance(image.renditions, dict) else {}
+    type(image).objects.filter(pk=image.pk).update(renditions=data)
+    image.renditions = data
+    image.forget_picture()
+    _delete_on_commit(_names(old) - _names(data))
+
+
+def generate_renditions(image, *, force: bool = False) -> bool:
+    """Make and store the renditions of `image`, unless they are up to date.
+
+    Returns whether anything changed. `force` remakes them even when they look
+    up to date. For commands and the seed; the worker makes them outside any
+    lock (articles.tasks)."""
+    if not force and renditions_current(image):
+        return False
+    data = make_renditions(image)
+    if not data and not image.renditions:
+        return False
+    store_renditions(image, data)
     return True
 
 
-def renditions_current(article) -> bool:
-    """Whether the article's renditions are those of its current image (an
-    article without an image needs none)."""
-    name = article.image.name if article.image else ""
-    old = article.renditions if isinstance(article.renditions, dict) else {}
-    if not name:
-        return not old
-    return _up_to_date(old, name)
+def renditions_current(image) -> bool:
+    """Whether the image's listed renditions are its own and all there."""
+    name = image.file.name if image.file else ""
+    data = image.renditions if isinstance(image.renditions, dict) else {}
+    return bool(name) and _up_to_date(data, name)
 
 
-def drop_renditions(article) -> None:
-    """Forget the article's renditions now and delete their files on commit.
-
-    For a replaced or removed image: its public files must not outlive the
-    change, while the new image's renditions are still being made.
-    """
-    old = article.renditions if isinstance(article.renditions, dict) else {}
+def drop_renditions(image) -> None:
+    """Forget the image's renditions now and delete their files on commit: no
+    public file of it may outlive the change (take-down, unpublish, removal)."""
+    old = image.renditions if isinstance(image.renditions, dict) else {}
     if old:
-        type(article).objects.filter(pk=article.pk).update(renditions={})
-    article.renditions = {}
-    article.__dict__.pop("picture", None)
+        type(image).objects.filter(pk=image.pk).update(renditions={})
+    image.renditions = {}
+    image.forget_picture()
     _delete_on_commit(_names(old))
 
 
-def discard_renditions(article) -> None:
-    """Delete the article's rendition files once the transaction commits."""
-    _delete_on_commit(_names(article.renditions))
+def discard_renditions(data) -> None:
+    """Delete the files of a rendition list once the transaction commits."""
+    _delete_on_commit(_names(data))
+
+
+def delete_renditions(data) -> None:
+    """Delete the files of a rendition list that was never stored, now."""
+    _delete_files(sorted(_names(data)))
 
 
 def _up_to_date(data: dict, name: str) -> bool:
@@ -597,7 +615,7 @@ def prune_renditions(
 ) -> list[str]:
     """Delete rendition files that none of `lists` names; returns their names.
 
-    `lists` are the `Article.renditions` values of every article (the caller
+    `lists` are the `Image.renditions` values of every image (the caller
     reads them: this module stays free of model queries). Files younger than
     `min_age` stay: a save still in its transaction may have written them.
     """

@@ -146,8 +146,8 @@ class ArticleQuerySet(models.QuerySet):
         return self.aggregate(latest=Max(last_modified()))["latest"]
 
     def for_listing(self) -> "ArticleQuerySet":
-        """Fetch what a card shows, categories and bylines included, in the
-        article query itself: one query for a list of any length.
+        """Fetch what a card shows, its image, categories and bylines included,
+        in the article query itself: one query for a list of any length.
 
         Each row carries its categories and its byline as JSON arrays built by
         correlated subqueries (indexed on the article's id); the rows then fill
@@ -187,7 +187,8 @@ class ArticleQuerySet(models.QuerySet):
             )
             .values("data")
         )
-        clone = self.annotate(
+        # The uploaded image (its renditions, texts and size) in the same row.
+        clone = self.select_related("image").annotate(
             # Decoded by ListingIterable: psycopg already decodes json, SQLite
             # gives text, and JSONField would decode it a second time.
             listed_categories=Subquery(categories, output_field=TextField()),

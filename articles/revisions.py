@@ -13,16 +13,11 @@ from django.utils.timezone import localtime
 
 # Every field an editor can change, in the order the comparison page lists them.
 TEXT_FIELDS = ("title", "slug", "excerpt", "feature_text", "body")
-PLAIN_FIELDS = (
-    "body_format",
-    "image",
-    "image_width",
-    "image_height",
-    "image_url",
-    "image_alt",
-    "image_caption",
-    "image_credit",
-)
+# "image" is the uploaded image's reference (its original's name, which is
+# also the Image's natural key); its texts are the article's image_* texts,
+# whichever image (upload or external) they belong to.
+IMAGE_TEXT_FIELDS = ("image_alt", "image_caption", "image_credit")
+PLAIN_FIELDS = ("body_format", "image", "image_url", *IMAGE_TEXT_FIELDS)
 TIME_FIELDS = ("publish_at", "expire_at")
 # Kept for the record, like times, but never restored: only an editor moves them.
 PLACEMENT_FIELDS = ("is_pinned",)
@@ -38,8 +33,6 @@ LABELS = {
     "body": "본문",
     "body_format": "본문 형식",
     "image": "대표 이미지 파일",
-    "image_width": "이미지 너비",
-    "image_height": "이미지 높이",
     "image_url": "외부 이미지 주소",
     "image_alt": "이미지 대체 텍스트",
     "image_caption": "사진 설명",
@@ -73,7 +66,7 @@ def snapshot(article, *, categories=None, bylines=None) -> dict:
         bylines = [row.author for row in rows]
     data = {name: getattr(article, name) for name in TEXT_FIELDS}
     data.update({name: getattr(article, name) for name in PLAIN_FIELDS})
-    data["image"] = article.image.name or ""
+    data["image"] = article.image.file.name if article.image else ""
     data.update({name: getattr(article, name) for name in PLACEMENT_FIELDS})
     data.update(
         {name: _iso(getattr(article, name)) for name in TIME_FIELDS},
@@ -174,14 +167,18 @@ def text_rows(before: str, after: str, *, context: int = 1) -> list[tuple[str, s
 
 
 def apply(article, data: dict) -> None:
-    """Put a snapshot's restorable fields back on `article` (unsaved)."""
+    """Put a snapshot's restorable article fields back on `article` (unsaved).
+
+    The image itself is looked up by the workflow (it may be gone); then
+    `apply_image_text` puts its texts back."""
     for name in RESTORED_FIELDS:
-        if name in data:
+        if name in data and name != "image" and name not in IMAGE_TEXT_FIELDS:
             value = data[name]
-            if name == "image":
-                article.image.name = value or ""
-            else:
-                setattr(article, name, value if value is not None else "")
-    for name in ("image_width", "image_height"):
-        if data.get(name) in ("", None):
-            setattr(article, name, None)
+            setattr(article, name, value if value is not None else "")
+
+
+def apply_image_text(article, data: dict) -> None:
+    """Put a snapshot's image texts back, on the image `article` now has."""
+    for name in IMAGE_TEXT_FIELDS:
+        if name in data:
+            setattr(article, name, data[name] or "")

@@ -14,47 +14,60 @@ from django.db import transaction
 from django.tasks import task
 
 from . import images
-from .models import Article
+from .models import Image
 
 logger = logging.getLogger(__name__)
 
 
 @task()
-def make_renditions(article_id: int) -> bool:
-    """Make the renditions of the article's current image, if still missing.
+def make_renditions(image_id: int) -> bool:
+    """Make the renditions of an image, if still missing and still wanted.
 
-    The task reads (and locks) the article afresh: a save that changed the
-    image again in the meantime has queued its own task, and this one then
-    makes (or finds up to date) the renditions of the newest image; an article
-    unpublished or taken down since gets none. Sends `article_changed`
-    (action "renditions") when files changed, and returns whether they did.
-    The lock is held while the files are made (about 2 s for a large photo):
-    a save of that article waits for it; on SQLite every writer does.
+    The files are made with no lock held (about 2 s for a large photo), then
+    stored by a short locked update that first checks the image is still the
+    same file, still shown by some article (not only by unpublished or
+    taken-down ones) and still without current renditions; otherwise the new
+    files are deleted again. Sends `article_changed` (action "renditions") for
+    every article showing the image when the list changed, and returns whether
+    it did.
     """
     from .workflow import media
     from .workflow.signals import Touched, notify
 
+    image = Image.objects.filter(pk=image_id).first()
+    if image is None or not media.shown(image) or images.renditions_current(image):
+        return False
+    data = images.make_renditions(image)
+    if not data:  # unreadable: pages keep the placeholder
+        return False
     with transaction.atomic():
-        article = Article.objects.select_for_update().filter(pk=article_id).first()
-        # Gone, or unpublished / taken down since the save: no public files.
-        if article is None or article.status in media.HIDDEN:
+        locked = Image.objects.select_for_update().filter(pk=image_id).first()
+        if (
+            locked is None
+            or locked.file.name != image.file.name
+            or not media.shown(locked)
+            or images.renditions_current(locked)
+        ):
+            images.delete_renditions(data)
             return False
-        before = Touched.of(article)
-        if not images.generate_renditions(article):
-            return False
-        # Pages showed a placeholder: caches that hold them purge on this.
-        notify(article, before, Touched.of(article), "renditions")
+        showing = list(media.showing(locked))
+        before = [Touched.of(article) for article in showing]
+        images.store_renditions(locked, data)
+        for article, snapshot in zip(showing, before, strict=True):
+            article.image = locked
+            # Pages showed a placeholder: caches that hold them purge on this.
+            notify(article, snapshot, Touched.of(article), "renditions")
     return True
 
 
-def queue_renditions(article: Article) -> None:
-    """Queue the article's renditions once the current transaction commits."""
-    transaction.on_commit(partial(_enqueue, article.pk))
+def queue_renditions(image: Image) -> None:
+    """Queue the image's renditions once the current transaction commits."""
+    transaction.on_commit(partial(_enqueue, image.pk))
 
 
-def _enqueue(article_id: int) -> None:
+def _enqueue(image_id: int) -> None:
     try:
-        make_renditions.enqueue(article_id)
+        make_renditions.enqueue(image_id)
     except Exception:
         # The save has committed; `manage.py rebuild_renditions` catches up.
-        logger.exception("Could not queue the renditions of article %s", article_id)
+        logger.exception("Could not queue the renditions of image %s", image_id)

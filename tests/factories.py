@@ -1,14 +1,17 @@
 """Small builders for test data: `make_article(**overrides)`."""
 
 from datetime import timedelta
+from io import BytesIO
 from itertools import count
 from pathlib import Path
 
 import yaml
 from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from articles.models import Article, Author, Byline
+from articles.models import Article, Author, Byline, Image
 
 _sequence = count(1)
 
@@ -56,3 +59,27 @@ def make_seed_like_article(**overrides) -> Article:
     }
     fields.update(overrides)
     return make_article(categories=meta["categories"], **fields)
+
+
+def _tiny_png() -> bytes:
+    from PIL import Image as Picture
+
+    buffer = BytesIO()
+    Picture.new("RGB", (8, 6), "navy").save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+TINY_PNG = _tiny_png()
+
+
+def uploaded(name: str, content: bytes, *args, **texts) -> Image:
+    """A new (unsaved) image record for an upload: SaveArticle stores it."""
+    return Image(file=SimpleUploadedFile(name, content, *args), **texts)
+
+
+def stored_image(name: str, content: bytes, **texts) -> Image:
+    """An image record saved at once, its file among the originals."""
+    image = Image(**texts)
+    image.file.save(name, ContentFile(content), save=False)
+    image.save()
+    return image

@@ -43,22 +43,21 @@ def run_worker(database_url: str, media_root: str, originals_root: str):
 
 def scenario(database_url: str) -> dict:
     from django.conf import settings
-    from django.core.files.uploadedfile import SimpleUploadedFile
     from django.test import Client
     from django_tasks_db.models import DBTaskResult
 
     from articles import workflow
     from articles.models import Article
-    from tests.factories import make_article
+    from tests.factories import make_article, uploaded
     from tests.people import make_staff
 
     editor = make_staff("Editor")
     article = make_article(title="광화문 광장의 촛불")
-    article.image = SimpleUploadedFile("광화문 현장 사진.jpg", jpeg())
+    article.image = uploaded("광화문 현장 사진.jpg", jpeg())
     article.image_alt = "광화문 광장을 메운 시민들"
     workflow.save_article(article, by=editor)  # commits: the task is queued
 
-    saved = Article.objects.get(pk=article.pk)
+    saved = Article.objects.select_related("image").get(pk=article.pk)
     queued = list(DBTaskResult.objects.values_list("task_path", "status"))
     page_before = Client().get(saved.get_absolute_url()).content.decode()
     worker = run_worker(
@@ -69,22 +68,22 @@ def scenario(database_url: str) -> dict:
     media = Path(settings.MEDIA_ROOT)
     return {
         "queued": [list(row) for row in queued],
-        "renditions_before": saved.renditions,
+        "renditions_before": saved.image.renditions,
         "placeholder_before": "picture-pending" in page_before,
-        "original_linked_before": saved.image.name in page_before,
+        "original_linked_before": saved.image.file.name in page_before,
         "worker_returncode": worker.returncode,
         "worker_stderr": worker.stderr[-2000:],
         "statuses_after": list(DBTaskResult.objects.values_list("status", flat=True)),
         "rendition_widths": sorted(
-            {item["width"] for item in done.renditions.get("items", [])}
+            {item["width"] for item in done.image.renditions.get("items", [])}
         ),
         "files_exist": all(
-            (media / item["name"]).is_file() for item in done.renditions["items"]
+            (media / item["name"]).is_file() for item in done.image.renditions["items"]
         )
-        if done.renditions
+        if done.image.renditions
         else False,
         "picture_after": "<picture>" in page_after,
-        "original_linked_after": done.image.name in page_after,
+        "original_linked_after": done.image.file.name in page_after,
     }
 
 

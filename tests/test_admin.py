@@ -18,6 +18,7 @@ from PIL import Image
 
 from articles import previews, workflow
 from articles.models import Article, Correction
+from articles.models import Image as ImageRecord
 from tests.factories import make_article, make_author
 from tests.people import make_staff
 
@@ -856,15 +857,49 @@ def test_featured_image_upload_accepts_the_four_web_formats(client, editor, fmt)
     article.refresh_from_db()
     # Named by content; a GIF is stored as its first frame, in PNG.
     extension = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "png"}[fmt]
-    assert article.image.name.endswith(f".{extension}")
-    assert "사진" not in article.image.name
+    assert article.image.file.name.endswith(f".{extension}")
+    assert "사진" not in article.image.file.name
     assert (article.image_width, article.image_height) == (64, 48)
     change_page = page(client.get(admin_url("change", article)))
     # A rendition, never the private original.
     assert f'class="article-thumbnail" src="{article.picture.default.url}"' in (
         change_page
     )
-    assert article.image.name not in change_page
+    assert article.image.file.name not in change_page
+
+
+def test_the_change_form_edits_the_uploaded_images_texts_and_clears_it(client, editor):
+    article = make_article()
+    as_user(client, editor)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        upload(client, article, "사진.png", image_bytes("PNG"))
+    article.refresh_from_db()
+    image = article.image
+    assert (image.alt, article.image_url_alt) == ("광장 전경", "")
+
+    data = form_data(client, article)
+    assert data["image_alt"] == "광장 전경"  # the form shows the image's texts
+    data.update(image_caption="시민들이 모인 서울광장", image_credit="김사진 기자")
+    assert client.post(admin_url("change", article), data).status_code == 302
+
+    image.refresh_from_db()
+    assert (image.alt, image.caption, image.credit) == (
+        "광장 전경",
+        "시민들이 모인 서울광장",
+        "김사진 기자",
+    )
+    assert Article.objects.get(pk=article.pk).image_id == image.pk  # the same image
+
+    data = form_data(client, article)
+    data.update({"image-clear": "on", "image_alt": "", "image_caption": ""})
+    data.update(image_credit="", image_url="https://images.example.kr/광장.jpg")
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        assert client.post(admin_url("change", article), data).status_code == 302
+
+    cleared = Article.objects.get(pk=article.pk)
+    assert cleared.image is None
+    assert cleared.image_url == "https://images.example.kr/광장.jpg"
+    assert not ImageRecord.objects.filter(pk=image.pk).exists()  # no article used it
 
 
 def too_many_pixels() -> bytes:
@@ -962,7 +997,7 @@ def test_uploads_past_the_hourly_limit_are_refused_and_nothing_typed_is_lost(
         response = upload(client, article, f"사진{n}.png", image_bytes("PNG"))
         assert response.status_code == 302
     article.refresh_from_db()
-    stored, title = article.image.name, article.title
+    stored, title = article.image.file.name, article.title
 
     data = form_data(client, article)
     data.update(
@@ -978,7 +1013,7 @@ def test_uploads_past_the_hourly_limit_are_refused_and_nothing_typed_is_lost(
     assert 'value="시장 기자회견 현장 사진 교체"' in text
     assert 'value="기자회견장"' in text
     article.refresh_from_db()
-    assert (article.image.name, article.title) == (stored, title)
+    assert (article.image.file.name, article.title) == (stored, title)
     other = as_user(Client(), make_staff("Editor"))
     assert upload(other, article, "남의사진.png", image_bytes("PNG")).status_code == 302
 

@@ -15,8 +15,16 @@ from django.core.management import call_command
 from django.db import IntegrityError, connection
 from django.utils import timezone
 
-from articles.models import Article, Author, Byline, CategorizedArticle, Category
+from articles.models import (
+    Article,
+    Author,
+    Byline,
+    CategorizedArticle,
+    Category,
+    Image,
+)
 from articles.rendering import drop_image, render_body
+from tests.factories import TINY_PNG, make_article, stored_image
 from tests.test_limits import database_rows
 
 pytestmark = pytest.mark.django_db
@@ -190,6 +198,43 @@ def test_fixture_and_importer_agree_on_every_field_but_the_publish_time():
     assert category.name == fixture_through["fields"]["tag"][0]
     for name, value in fixture_category["fields"].items():
         assert getattr(category, name) == value, name
+
+
+def test_an_uploaded_image_round_trips_through_dumpdata_by_natural_keys(tmp_path):
+    image = stored_image(
+        "광장.png", TINY_PNG, alt="서울광장 전경", caption="집회 현장", credit="김사진"
+    )
+    make_article(document_key="with-photo", image=image)
+    out = StringIO()
+    call_command(
+        "dumpdata",
+        "articles.image",
+        "articles.article",
+        natural_foreign=True,
+        natural_primary=True,
+        stdout=out,
+    )
+    objects = json.loads(out.getvalue())
+    [dumped] = [obj for obj in objects if obj["model"] == "articles.image"]
+    [article] = [obj for obj in objects if obj["model"] == "articles.article"]
+    assert "pk" not in dumped and "pk" not in article
+    assert article["fields"]["image"] == [image.file.name]
+    Article.objects.all().delete()
+    Image.objects.all().delete()
+    fixture = tmp_path / "dump.json"
+    fixture.write_text(out.getvalue(), encoding="utf-8")
+
+    load(str(fixture))
+    load(str(fixture))  # again over its own rows: still one of each
+
+    loaded = Article.objects.get(document_key="with-photo")
+    assert Image.objects.count() == 1
+    assert loaded.image.file.name == image.file.name
+    assert (loaded.image_alt, loaded.image_caption, loaded.image_credit) == (
+        "서울광장 전경",
+        "집회 현장",
+        "김사진",
+    )
 
 
 # Hostile fixtures

@@ -91,9 +91,9 @@ def test_a_photo_with_gps_is_accepted_and_stored_without_any_metadata(client, ed
 
     assert response.status_code == 302
     saved = Article.objects.get(pk=article.pk)
-    names = [saved.image.name]
-    opened = [images.original_storage().open(saved.image.name)]
-    for item in saved.renditions["items"]:
+    names = [saved.image.file.name]
+    opened = [images.original_storage().open(saved.image.file.name)]
+    for item in saved.image.renditions["items"]:
         names.append(item["name"])
         opened.append(images.default_storage.open(item["name"]))
     assert len(names) == 1 + 8  # the original and 4 widths x (WebP, JPEG)

@@ -30,7 +30,13 @@ from PIL import ExifTags, Image
 
 from articles import images, workflow
 from articles.models import Article, Category
-from tests.factories import make_article, make_seed_like_article
+from articles.models import Image as ImageRecord
+from tests.factories import (
+    make_article,
+    make_seed_like_article,
+    stored_image,
+    uploaded,
+)
 from tests.people import make_staff
 
 pytestmark = pytest.mark.django_db
@@ -75,7 +81,7 @@ def committed():
 
 
 def upload(article, content: bytes, *, by, name="현장 사진.jpg") -> Article:
-    article.image = SimpleUploadedFile(name, content)
+    article.image = uploaded(name, content)
     article.image_alt = "서울시청 앞 광장에 모인 시민들"
     with committed():
         saved = workflow.save_article(article, by=by)
@@ -99,7 +105,10 @@ def stored_raw(article, name: str, content: bytes) -> None:
     """Put a file among the originals as it is, behind the upload checks' back
     (as a restored backup or a hand copy would)."""
     raw = FileSystemStorage(location=settings.NEWSROOM_ORIGINALS_ROOT)
-    article.image.name = raw.save(f"articles/{name}", ContentFile(content))
+    image = ImageRecord()
+    image.file.name = raw.save(f"articles/{name}", ContentFile(content))
+    image.save()
+    article.image = image
 
 
 def decoded(name: str) -> Image.Image:
@@ -111,7 +120,10 @@ def decoded(name: str) -> Image.Image:
 
 def rendition_files(article) -> dict[str, Image.Image]:
     """Every rendition the article lists, decoded from storage."""
-    return {item["name"]: decoded(item["name"]) for item in article.renditions["items"]}
+    return {
+        item["name"]: decoded(item["name"])
+        for item in article.image.renditions["items"]
+    }
 
 
 class TagCollector(HTMLParser):
@@ -268,21 +280,21 @@ def test_saving_again_without_a_new_image_keeps_the_same_files(editor):
     workflow.save_article(article, by=editor)
 
     assert stored_files() == before
-    assert {item["name"] for item in article.renditions["items"]} <= before
+    assert {item["name"] for item in article.image.renditions["items"]} <= before
 
 
 def test_replacing_the_image_deletes_the_old_renditions(
     editor, django_capture_on_commit_callbacks
 ):
     article = upload(make_article(), photo((1000, 600)), by=editor)
-    old = {item["name"] for item in article.renditions["items"]}
+    old = {item["name"] for item in article.image.renditions["items"]}
     assert old <= stored_files()
 
     with django_capture_on_commit_callbacks(execute=True):
         upload(article, photo((1300, 700)), by=editor, name="새 사진.jpg")
 
     article.refresh_from_db()
-    new = {item["name"] for item in article.renditions["items"]}
+    new = {item["name"] for item in article.image.renditions["items"]}
     assert new and not new & old
     assert not old & stored_files()
     assert new <= stored_files()
@@ -293,22 +305,25 @@ def test_removing_the_image_deletes_its_renditions(
     editor, django_capture_on_commit_callbacks
 ):
     article = upload(make_article(), photo((1000, 600)), by=editor)
-    old = {item["name"] for item in article.renditions["items"]}
+    old = {item["name"] for item in article.image.renditions["items"]}
 
+    image = article.image
     with django_capture_on_commit_callbacks(execute=True):
         article.image = None
         workflow.save_article(article, by=editor)
 
-    assert Article.objects.get(pk=article.pk).renditions == {}
+    assert Article.objects.get(pk=article.pk).image is None
+    assert not ImageRecord.objects.filter(pk=image.pk).exists()  # no article uses it
+    assert not images.original_storage().exists(image.file.name)
     assert not old & stored_files()
 
 
 def test_a_rolled_back_save_keeps_the_old_renditions(editor):
     article = upload(make_article(), photo((1000, 600)), by=editor)
-    old = {item["name"] for item in article.renditions["items"]}
+    old = {item["name"] for item in article.image.renditions["items"]}
 
     # The test's transaction never commits: nothing may be deleted yet.
-    article.image = SimpleUploadedFile("새 사진.jpg", photo((1300, 700)))
+    article.image = uploaded("새 사진.jpg", photo((1300, 700)))
     workflow.save_article(article, by=editor)
 
     assert old <= stored_files()
@@ -318,7 +333,7 @@ def test_restoring_a_revision_whose_image_was_replaced_shows_no_image_and_says_s
     editor, django_capture_on_commit_callbacks
 ):
     article = upload(make_article(), photo((1000, 600)), by=editor)
-    first_image = article.image.name
+    first_image = article.image.file.name
     first = article.revisions.order_by("pk").last()
     with django_capture_on_commit_callbacks(execute=True):
         upload(article, photo((1300, 700)), by=editor)
@@ -332,6 +347,57 @@ def test_restoring_a_revision_whose_image_was_replaced_shows_no_image_and_says_s
     assert not images.original_storage().exists(first_image)
     assert restored.revisions.order_by("pk").last().note == (
         f"{first.version}판 복원 (대표 이미지 파일은 지워져 복원하지 않았습니다.)"
+    )
+
+
+def test_restoring_a_revision_whose_original_file_is_gone_shows_no_image(
+    client, editor
+):
+    article = upload(make_article(title="사진이 사라질 기사"), photo(), by=editor)
+    name = article.image.file.name
+    first = article.revisions.order_by("pk").last()
+    assert first.data["image"] == name
+    images.original_storage().delete(name)  # lost from storage, record still there
+
+    with committed():
+        workflow.restore_revision(article, first, by=editor)
+
+    restored = Article.objects.get(pk=article.pk)
+    assert restored.image is None
+    assert not images.original_storage().exists(name)  # never resurrected
+    assert restored.revisions.order_by("pk").last().note == (
+        f"{first.version}판 복원 (대표 이미지 파일은 지워져 복원하지 않았습니다.)"
+    )
+    page = page_of(client, restored)
+    assert "picture-pending" not in page and "<picture>" not in page
+
+
+def test_a_revision_keeps_the_image_and_its_texts_and_restores_them(editor):
+    article = upload(make_article(), photo((1000, 600)), by=editor)
+    article.image_caption = "첫 사진 설명"
+    article.image_credit = "김사진 기자"
+    with committed():
+        workflow.save_article(article, by=editor)
+    kept = article.revisions.order_by("pk").last()
+    assert (kept.data["image"], kept.data["image_caption"]) == (
+        article.image.file.name,
+        "첫 사진 설명",
+    )
+    article = Article.objects.get(pk=article.pk)
+    article.image_caption = "고친 사진 설명"
+    article.image_alt = "고친 대체 텍스트"
+    with committed():
+        workflow.save_article(article, by=editor)
+    assert ImageRecord.objects.get(pk=article.image_id).caption == "고친 사진 설명"
+
+    with committed():
+        workflow.restore_revision(article, kept, by=editor)
+
+    image = ImageRecord.objects.get(pk=article.image_id)
+    assert (image.alt, image.caption, image.credit) == (
+        "서울시청 앞 광장에 모인 시민들",
+        "첫 사진 설명",
+        "김사진 기자",
     )
 
 
@@ -355,7 +421,7 @@ def test_restoring_an_older_revision_with_its_image_kept_brings_renditions_back(
 def test_deleting_an_article_deletes_its_renditions(django_capture_on_commit_callbacks):
     superuser = make_staff(None)
     article = upload(make_article(status=Article.Status.DRAFT), photo(), by=superuser)
-    names = {item["name"] for item in article.renditions["items"]}
+    names = {item["name"] for item in article.image.renditions["items"]}
 
     with django_capture_on_commit_callbacks(execute=True):
         workflow.delete_article(article, by=superuser)
@@ -372,7 +438,7 @@ def test_an_unreadable_image_saves_the_article_without_renditions(editor):
 
     saved = Article.objects.get(pk=article.pk)
     assert saved.title == "깨진 사진 기사"
-    assert saved.renditions == {}
+    assert saved.image.renditions == {}
 
 
 def test_a_stored_image_over_the_pixel_limit_gets_no_renditions(editor):
@@ -385,7 +451,7 @@ def test_a_stored_image_over_the_pixel_limit_gets_no_renditions(editor):
     workflow.save_article(article, by=editor)
 
     article.refresh_from_db()
-    assert article.renditions == {}
+    assert article.image.renditions == {}
     assert article.picture is None
 
 
@@ -466,7 +532,7 @@ def test_article_page_serves_a_picture_with_webp_and_jpeg_srcsets(client, editor
     # The article's own image is what the reader came for: fetched first.
     assert img["loading"] == "eager"
     assert img["fetchpriority"] == "high"
-    assert article.image.name not in page_of(client, article)  # never the original
+    assert article.image.file.name not in page_of(client, article)  # never the original
 
 
 def test_cards_load_their_pictures_lazily_with_a_small_size_hint(client, editor):
@@ -504,6 +570,13 @@ def test_a_missing_media_file_from_a_fixture_does_not_break_the_page(client, tmp
         json.dumps(
             [
                 {
+                    "model": "articles.image",
+                    "fields": {
+                        "file": "articles/사라진-사진.jpg",
+                        "alt": "사라진 사진",
+                    },
+                },
+                {
                     "model": "articles.article",
                     "fields": {
                         "title": "사진이 사라진 기사",
@@ -516,10 +589,9 @@ def test_a_missing_media_file_from_a_fixture_does_not_break_the_page(client, tmp
                         "first_published_at": "2024-06-17T09:00:00+09:00",
                         "created_at": "2024-06-17T09:00:00+09:00",
                         "updated_at": "2024-06-17T09:00:00+09:00",
-                        "image": "articles/사라진-사진.jpg",
-                        "image_alt": "사라진 사진",
+                        "image": ["articles/사라진-사진.jpg"],
                     },
-                }
+                },
             ],
             ensure_ascii=False,
         ),
@@ -536,15 +608,16 @@ def test_a_missing_media_file_from_a_fixture_does_not_break_the_page(client, tmp
 
 def test_renditions_listed_by_a_fixture_are_not_served(client, editor):
     victim = upload(make_article(), photo((1000, 600)), by=editor)
-    article = make_article(title="수상한 픽스처 기사")
-    article.image.save("own.jpg", ContentFile(photo((1000, 600))))
+    article = make_article(
+        title="수상한 픽스처 기사", image=stored_image("own.jpg", photo((1000, 600)))
+    )
     # A list naming another article's upload (it keeps its GPS data).
-    Article.objects.filter(pk=article.pk).update(
+    ImageRecord.objects.filter(pk=article.image_id).update(
         renditions={
-            "source": article.image.name,
+            "source": article.image.file.name,
             "items": [
                 {
-                    "name": victim.image.name,
+                    "name": victim.image.file.name,
                     "width": 480,
                     "height": 288,
                     "format": "JPEG",
@@ -555,20 +628,21 @@ def test_renditions_listed_by_a_fixture_are_not_served(client, editor):
 
     page = page_of(client, Article.objects.get(pk=article.pk))
 
-    assert victim.image.name not in page
+    assert victim.image.file.name not in page
     assert "<picture>" not in page
 
 
 def test_a_page_view_never_makes_renditions(client):
-    article = make_article(title="변환본 없는 기사", image_alt="광장")
-    article.image.save("plain.jpg", ContentFile(photo()))
+    article = make_article(
+        title="변환본 없는 기사", image=stored_image("plain.jpg", photo(), alt="광장")
+    )
     before = stored_files()
 
     page = page_of(client, article)
     client.get("/")
 
     assert stored_files() == before
-    assert Article.objects.get(pk=article.pk).renditions == {}
+    assert ImageRecord.objects.get(pk=article.image_id).renditions == {}
     # A placeholder of the photo's proportions stands in; the upload is never linked.
     [img] = [
         attrs
@@ -577,7 +651,7 @@ def test_a_page_view_never_makes_renditions(client):
     ]
     assert img["src"].endswith("img/picture-pending.svg")
     assert (img["width"], img["height"], img["alt"]) == ("2000", "1200", "광장")
-    assert article.image.name not in page
+    assert article.image.file.name not in page
 
 
 def test_pictures_on_a_list_page_cost_no_queries(client, editor):
@@ -602,9 +676,9 @@ def test_pictures_on_a_list_page_cost_no_queries(client, editor):
 
 
 def test_rebuild_renditions_makes_them_for_images_saved_before(client):
-    article = make_article(title="예전에 올린 사진", image_alt="예전 사진")
-    article.image.save("old.jpg", ContentFile(photo((1000, 600))))
-    assert Article.objects.get(pk=article.pk).renditions == {}
+    image = stored_image("old.jpg", photo((1000, 600)), alt="예전 사진")
+    article = make_article(title="예전에 올린 사진", image=image)
+    assert ImageRecord.objects.get(pk=image.pk).renditions == {}
 
     call_command("rebuild_renditions", verbosity=0)
 
@@ -613,21 +687,21 @@ def test_rebuild_renditions_makes_them_for_images_saved_before(client):
     assert len(pictures(page_of(client, article))) == 1
 
 
-def test_prune_deletes_only_rendition_files_no_article_lists(editor):
+def test_prune_deletes_only_rendition_files_no_image_lists(editor):
     article = upload(make_article(), photo((1000, 600)), by=editor)
-    listed = {item["name"] for item in article.renditions["items"]}
+    listed = {item["name"] for item in article.image.renditions["items"]}
     stray = default_storage.save(
         f"{images.RENDITION_ROOT}/gone/480w.jpg", ContentFile(photo((480, 300)))
     )
 
-    lists = [a.renditions for a in Article.objects.all()]
+    lists = [image.renditions for image in ImageRecord.objects.all()]
     fresh = images.prune_renditions(lists, now=timezone.now())
     later = images.prune_renditions(lists, now=timezone.now() + timedelta(hours=2))
 
     assert fresh == []  # a save in progress may have just written it
     assert later == [stray]
     assert listed <= stored_files()
-    assert images.original_storage().exists(article.image.name)
+    assert images.original_storage().exists(article.image.file.name)
 
 
 # Helpers for the admin test ------------------------------------------------------

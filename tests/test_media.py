@@ -10,6 +10,7 @@ from PIL import Image
 
 from articles import images, workflow
 from articles.models import Article
+from articles.models import Image as ImageRecord
 from articles.workflow.signals import article_changed
 from tests.factories import make_article
 from tests.test_images import (
@@ -29,11 +30,11 @@ def committed():
 
 
 def rendition_names(article) -> set[str]:
-    return {item["name"] for item in (article.renditions or {}).get("items", [])}
+    return {item["name"] for item in (article.image.renditions or {}).get("items", [])}
 
 
 def original(article) -> Image.Image:
-    with images.original_storage().open(article.image.name) as file:
+    with images.original_storage().open(article.image.file.name) as file:
         image = Image.open(file)
         image.load()
     return image
@@ -52,7 +53,9 @@ def published(editor):
 
 
 def test_the_stored_original_carries_no_gps_and_no_camera(published):
-    assert b"GPS" not in images.original_storage().open(published.image.name).read()
+    assert (
+        b"GPS" not in images.original_storage().open(published.image.file.name).read()
+    )
     image = original(published)
     assert gps_of(image) == {}
     assert dict(image.getexif()) == {}
@@ -73,16 +76,16 @@ def test_the_original_is_stored_upright_with_its_orientation_applied(editor):
 
 def test_originals_live_outside_public_media_and_have_no_url(published):
     originals = images.original_storage()
-    assert originals.exists(published.image.name)
-    assert not default_storage.exists(published.image.name)
+    assert originals.exists(published.image.file.name)
+    assert not default_storage.exists(published.image.file.name)
     root = settings.NEWSROOM_ORIGINALS_ROOT.resolve()
     assert not root.is_relative_to(settings.MEDIA_ROOT.resolve())
     with pytest.raises(ValueError, match="private"):
-        originals.url(published.image.name)
+        originals.url(published.image.file.name)
 
 
 def test_no_rendition_name_says_which_original_it_came_from(published, client):
-    stem = published.image.name.rsplit("/", 1)[1].split(".")[0]
+    stem = published.image.file.name.rsplit("/", 1)[1].split(".")[0]
     folders = {name.rsplit("/", 1)[0] for name in rendition_names(published)}
     assert len(folders) == 1
     assert stem not in folders.pop()
@@ -119,9 +122,9 @@ def test_hiding_deletes_renditions_keeps_the_original_and_publishing_rebuilds(
         hide(published, superuser)
 
     hidden = Article.objects.get(pk=published.pk)
-    assert hidden.renditions == {}
+    assert hidden.image.renditions == {}
     assert not public & stored_files()  # every public file answers 404 now
-    assert images.original_storage().exists(hidden.image.name)
+    assert images.original_storage().exists(hidden.image.file.name)
 
     if hidden.status == Article.Status.UNPUBLISHED:
         with committed():
@@ -131,18 +134,64 @@ def test_hiding_deletes_renditions_keeps_the_original_and_publishing_rebuilds(
         assert not public & rendition_names(again)  # new names, never the old ones
 
 
+def test_an_image_two_articles_show_keeps_its_files_while_the_other_is_live(
+    client, published, superuser
+):
+    image = published.image
+    other = make_article(title="같은 사진을 쓴 후속 기사", image=image)
+    public = rendition_names(published)
+
+    with committed():
+        workflow.take_down(
+            published, by=superuser, notice="법원 결정에 따라 삭제합니다."
+        )
+
+    # The other article still shows the photo: its public files stay.
+    assert public <= stored_files()
+    assert ImageRecord.objects.get(pk=image.pk).renditions["folder"]
+    page = client.get(other.get_absolute_url()).content.decode()
+    assert "<picture>" in page
+    assert client.get(published.get_absolute_url()).status_code == 410
+
+    with committed():
+        workflow.unpublish(other, by=superuser)
+
+    # No article may show it now: every public file goes, the original stays.
+    assert not public & stored_files()
+    assert ImageRecord.objects.get(pk=image.pk).renditions == {}
+    assert images.original_storage().exists(image.file.name)
+
+
+def test_replacing_a_shared_image_keeps_it_for_the_article_still_using_it(
+    published, editor
+):
+    image = published.image
+    other = make_article(title="같은 사진을 쓴 기사", image=image)
+    public = rendition_names(published)
+
+    replaced = upload(published, photo((900, 600)), by=editor)
+
+    assert replaced.image_id != image.pk
+    assert Article.objects.get(pk=other.pk).image_id == image.pk
+    assert public <= stored_files()
+    assert images.original_storage().exists(image.file.name)
+
+
 def test_replacing_the_image_deletes_old_renditions_and_original(published, editor):
-    old_original, old_public = published.image.name, rendition_names(published)
+    old_original, old_public = published.image.file.name, rendition_names(published)
 
     replaced = upload(published, photo((900, 600)), by=editor)
 
     assert not old_public & stored_files()
     assert not images.original_storage().exists(old_original)
-    assert images.original_storage().exists(replaced.image.name)
+    assert not ImageRecord.objects.filter(
+        file=old_original
+    ).exists()  # no article used it
+    assert images.original_storage().exists(replaced.image.file.name)
 
 
 def test_clearing_the_image_deletes_renditions_and_original(published, editor):
-    old_original, old_public = published.image.name, rendition_names(published)
+    old_original, old_public = published.image.file.name, rendition_names(published)
     published.image = None
     with committed():
         workflow.save_article(published, by=editor)
@@ -154,7 +203,7 @@ def test_clearing_the_image_deletes_renditions_and_original(published, editor):
 def test_deleting_the_article_deletes_its_original(superuser):
     article = make_article(status=Article.Status.DRAFT, publish_at=None)
     article = upload(article, photo((700, 500)), by=superuser)
-    name = article.image.name
+    name = article.image.file.name
     with committed():
         workflow.delete_article(article, by=superuser)
 
@@ -194,5 +243,5 @@ def test_a_long_hangul_file_name_is_accepted_and_not_kept(client, editor):
 
     assert response.status_code == 302, response.content.decode()[:2000]
     saved = Article.objects.get(pk=article.pk)
-    assert "광화문" not in saved.image.name
+    assert "광화문" not in saved.image.file.name
     assert rendition_names(saved)

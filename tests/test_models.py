@@ -4,7 +4,6 @@ from urllib.parse import unquote
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.serializers import deserialize
 from django.db import IntegrityError, transaction
@@ -21,7 +20,7 @@ from articles.models import (
     featured_image_path,
 )
 
-from .factories import make_article, make_author
+from .factories import make_article, make_author, uploaded
 
 pytestmark = pytest.mark.django_db
 
@@ -91,7 +90,7 @@ def test_external_https_image_is_accepted():
 
 def test_uploaded_image_needs_alt_text():
     article = make_article()
-    article.image = SimpleUploadedFile("a.png", b"png")
+    article.image = uploaded("a.png", b"png")
     with pytest.raises(ValidationError) as error:
         article.clean()
     assert "image_alt" in error.value.message_dict

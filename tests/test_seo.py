@@ -14,7 +14,12 @@ from PIL import Image
 
 from articles import images, seo
 from articles.models import Article
-from tests.factories import make_article, make_author, make_seed_like_article
+from tests.factories import (
+    make_article,
+    make_author,
+    make_seed_like_article,
+    stored_image,
+)
 
 SITE = "https://news.example.kr"
 NOW = timezone.now().replace(microsecond=0)
@@ -122,10 +127,12 @@ def test_article_page_has_description_canonical_and_open_graph(client):
 
 @pytest.mark.django_db
 def test_uploaded_image_is_shared_with_an_absolute_url(client):
-    article = make_article(image=png_upload(), image_alt="서울시청 전경")
+    upload = png_upload()
+    image = stored_image(upload.name, upload.read(), alt="서울시청 전경")
+    article = make_article(image=image)
     # Before its renditions exist nothing is shared: never the private original.
     assert "og:image" not in HeadTags(page(client, article.get_absolute_url())).meta
-    images.generate_renditions(article)  # what the task worker does
+    images.generate_renditions(article.image)  # what the task worker does
 
     tags = HeadTags(page(client, article.get_absolute_url()))
     data = json_ld(page(client, article.get_absolute_url()))

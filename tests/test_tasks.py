@@ -8,18 +8,18 @@ and on PostgreSQL.
 from datetime import timedelta
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.tasks import task_backends
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from articles import tasks, workflow
-from articles.models import Article
-from tests.factories import make_article
+from articles import images, tasks, workflow
+from articles.models import Article, Image
+from tests.factories import make_article, stored_image, uploaded
 from tests.people import ensure_roles
 from tests.services import run_on_sqlite_file
 from tests.task_queue import DATABASE_BACKEND, jpeg, scenario
+from tests.test_images import stored_files
 
 
 def assert_made_by_the_worker(outcome: dict) -> None:
@@ -65,7 +65,7 @@ def test_the_worker_makes_the_renditions_on_postgresql(database_queue):
 @pytest.mark.django_db
 def test_a_rolled_back_save_queues_nothing(database_queue, editor):
     article = make_article()
-    article.image = SimpleUploadedFile("사진.jpg", jpeg((600, 400)))
+    article.image = uploaded("사진.jpg", jpeg((600, 400)))
     article.image_alt = "시민들"
 
     # The test's transaction never commits, like a save that fails at the end.
@@ -79,12 +79,12 @@ def test_a_save_that_keeps_the_image_queues_nothing_again(
     database_queue, editor, django_capture_on_commit_callbacks
 ):
     article = make_article()
-    article.image = SimpleUploadedFile("사진.jpg", jpeg((600, 400)))
+    article.image = uploaded("사진.jpg", jpeg((600, 400)))
     article.image_alt = "시민들"
     with django_capture_on_commit_callbacks(execute=True):
         workflow.save_article(article, by=editor)
     assert DBTaskResult.objects.count() == 1
-    tasks.make_renditions.call(article.pk)  # as the worker would
+    tasks.make_renditions.call(article.image_id)  # as the worker would
     article = Article.objects.get(pk=article.pk)
     article.title = "제목만 고친 기사"
 
@@ -92,14 +92,71 @@ def test_a_save_that_keeps_the_image_queues_nothing_again(
         workflow.save_article(article, by=editor)
 
     assert DBTaskResult.objects.count() == 1
-    assert Article.objects.get(pk=article.pk).renditions["source"] == (
-        article.image.name
+    assert Article.objects.get(pk=article.pk).image.renditions["source"] == (
+        article.image.file.name
     )
 
 
 @pytest.mark.django_db
-def test_a_task_for_a_deleted_article_does_nothing():
+def test_a_task_for_a_deleted_image_does_nothing():
     assert tasks.make_renditions.call(987654) is False
+
+
+def image_shown_by_an_article() -> Image:
+    image = stored_image("광장.jpg", jpeg((600, 400)), alt="시민들")
+    make_article(image=image)
+    return image
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_makes_the_files_with_no_transaction_and_so_no_lock(monkeypatch):
+    image = image_shown_by_an_article()
+    made_inside = []
+    real = images.make_renditions
+
+    def watched(image):
+        made_inside.append(connection.in_atomic_block)
+        return real(image)  # the real work, watched
+
+    monkeypatch.setattr(images, "make_renditions", watched)
+
+    assert tasks.make_renditions.call(image.pk) is True
+
+    assert made_inside == [False]  # no row of the article or image was locked
+    stored = Image.objects.get(pk=image.pk)
+    assert stored.renditions["source"] == image.file.name
+    assert rendition_names(stored) <= stored_files()
+
+
+@pytest.mark.django_db
+def test_files_made_for_an_image_hidden_meanwhile_are_deleted_not_stored(
+    monkeypatch, superuser
+):
+    image = image_shown_by_an_article()
+    article = image.articles.get()
+    real = images.make_renditions
+    made = []
+
+    def taken_down_meanwhile(image):
+        data = real(image)
+        made.extend(rendition_names_of(data))
+        workflow.take_down(article, by=superuser, notice="법원 결정에 따라 내립니다.")
+        return data
+
+    monkeypatch.setattr(images, "make_renditions", taken_down_meanwhile)
+
+    assert tasks.make_renditions.call(image.pk) is False
+
+    assert made and not set(made) & stored_files()
+    assert Image.objects.get(pk=image.pk).renditions == {}
+
+
+def rendition_names_of(data: dict) -> set[str]:
+    return {item["name"] for item in data.get("items", [])}
+
+
+def rendition_names(image) -> set[str]:
+    return rendition_names_of(image.renditions)
 
 
 # /healthz watches the queue ----------------------------------------------------
@@ -134,13 +191,13 @@ def test_health_ignores_old_tasks_that_already_ran(client, database_queue):
 @pytest.mark.django_db
 def test_a_task_for_an_article_taken_down_since_the_save_makes_nothing(superuser):
     article = make_article()
-    article.image = SimpleUploadedFile("사진.jpg", jpeg((600, 400)))
+    article.image = uploaded("사진.jpg", jpeg((600, 400)))
     article.image_alt = "시민들"
     workflow.save_article(article, by=superuser)  # queued (not run: no commit)
     workflow.take_down(article, by=superuser, notice="법원 결정에 따라 내립니다.")
 
-    assert tasks.make_renditions.call(article.pk) is False
-    assert Article.objects.get(pk=article.pk).renditions == {}
+    assert tasks.make_renditions.call(article.image_id) is False
+    assert Article.objects.get(pk=article.pk).image.renditions == {}
 
 
 @pytest.mark.django_db
@@ -150,7 +207,7 @@ def test_finished_renditions_are_announced_so_caches_drop_the_placeholder(
     from articles.workflow.signals import article_changed
 
     article = make_article()
-    article.image = SimpleUploadedFile("사진.jpg", jpeg((600, 400)))
+    article.image = uploaded("사진.jpg", jpeg((600, 400)))
     article.image_alt = "시민들"
     seen = []
 
@@ -169,5 +226,5 @@ def test_finished_renditions_are_announced_so_caches_drop_the_placeholder(
     _, before, after = seen[1]
     assert (
         before == ""
-        and after == Article.objects.get(pk=article.pk).renditions["folder"]
+        and after == Article.objects.get(pk=article.pk).image.renditions["folder"]
     )

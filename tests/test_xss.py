@@ -14,8 +14,9 @@ refused at input passes only with the message the editor sees.
 
 Batched so the whole corpus costs a few hundred page fetches: one live article
 per vector carries it in every short field (title, excerpt, feature text, image
-URL, alt, caption, credit, category, author); bodies (HTML and Markdown),
-corrections and take-down notices hold ten vectors per article.
+URL, alt, caption, credit, category, author; where the URL is refused, the alt,
+caption and credit are an uploaded image's, on its Image record); bodies (HTML
+and Markdown), corrections and take-down notices hold ten vectors per article.
 """
 
 import html
@@ -35,7 +36,7 @@ from django.utils import translation
 from articles import feeds, workflow
 from articles.models import Article, Author, Byline
 
-from .factories import make_article
+from .factories import TINY_PNG, make_article, stored_image
 from .people import make_staff
 
 VECTORS_FILE = Path(__file__).parent / "data" / "xss_vectors.yaml"
@@ -303,15 +304,23 @@ def build_corpus() -> Corpus:
         url, refusal = image_url_for(vector)
         if refusal:
             refused[vector.n] = refusal
+        texts = {
+            "alt": vector.placed(ALT),
+            "caption": vector.placed(CAPTION),
+            "credit": vector.placed(CREDIT),
+        }
+        if refusal:
+            # No usable address: the texts go on an uploaded image's record.
+            image = stored_image("사진.png", TINY_PNG, **texts)
+            picture = {"image": image}
+        else:
+            picture = {"image_url": url, **{f"image_{k}": v for k, v in texts.items()}}
         article = make_article(
             title=vector.placed(TITLE),
             excerpt=vector.placed(EXCERPT),
             feature_text=vector.placed(FEATURE),
             body=f"<p>벡터 {vector.n}번 기사.</p>",
-            image_url=url,
-            image_alt=vector.placed(ALT),
-            image_caption=vector.placed(CAPTION),
-            image_credit=vector.placed(CREDIT),
+            **picture,
         )
         if fits_name(vector, CATEGORY):
             article.categories.add(vector.placed(CATEGORY))

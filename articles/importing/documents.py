@@ -395,8 +395,15 @@ def _storable(value: str, key) -> str:
     return nfc(value)
 
 
+# The image texts' limits: an Image's, which an external image's fields share.
+_LIMITED_BY = {
+    f"image_{name}": f"image_url_{name}" for name in ("alt", "caption", "credit")
+}
+
+
 def _check_length(field_name: str, value: str, label: str) -> None:
-    limit = Article._meta.get_field(field_name).max_length
+    field = Article._meta.get_field(_LIMITED_BY.get(field_name, field_name))
+    limit = field.max_length
     if limit and len(value) > limit:
         raise ValueError(f"{label} is longer than {limit} characters")
 

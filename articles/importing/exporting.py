@@ -34,7 +34,7 @@ def export_document(article: Article) -> str:
     if categories:
         data["categories"] = categories
     image = article.image_url
-    current = article.image.name if article.image else article.image_url
+    current = article.image.file.name if article.image else article.image_url
     if isinstance(original.get("image"), str) and original.get("image_as") == current:
         image = original["image"]
     for name in ("excerpt", "feature_text", "image", *TEXT_KEYS[3:]):

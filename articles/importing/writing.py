@@ -24,7 +24,7 @@ from django.utils import timezone
 from search import indexing
 
 from .. import images, workflow
-from ..models import Article, Author, Category, SlugRedirect
+from ..models import Article, Author, Category, Image, SlugRedirect
 from ..text import nfc, unicode_slug
 from . import assets
 from .documents import (
@@ -74,12 +74,14 @@ def import_document(
     if created:
         article = Article(document_key=document.key)
         article.slug = known.slug(document.slug or document.title)
-    for name in TEXT_KEYS:
+    for name in TEXT_KEYS[:3]:
         setattr(article, name, getattr(document, name))
     article.body = document.body
     article.body_format = document.body_format
     previous = (article.front_matter or {}).get(ORIGINAL_KEY)
     original = _set_image(article, document, previous, warnings, copied)
+    for name in TEXT_KEYS[3:]:  # the image texts, on the image just chosen
+        setattr(article, name, getattr(document, name))
     if document.body_images:
         original["body_images"] = [list(pair) for pair in document.body_images]
     article.front_matter = dict(document.extra)
@@ -111,7 +113,7 @@ def _set_image(article, document, previous, warnings, copied) -> dict:
     """
     previous = previous if isinstance(previous, dict) else {}
     digest = ""
-    imported = bool(article.image) and article.image.name == previous.get("image_as")
+    imported = bool(article.image) and _image_name(article) == previous.get("image_as")
     if imported and (document.image_url or not document.image_original):
         article.image = None  # the document no longer names the file we copied
     article.image_url = document.image_url
@@ -120,16 +122,18 @@ def _set_image(article, document, previous, warnings, copied) -> dict:
         same = (
             previous.get("image_sha256") == digest
             and article.image
-            and article.image.name == previous.get("image_as")
+            and _image_name(article) == previous.get("image_as")
         )
         if problem:
             warnings.append(
                 f"featured image {document.image_path!r} not imported: {problem}"
             )
         elif not same:
-            article.image.save(upload.name, upload, save=False)
+            image = Image()
+            image.file.save(upload.name, upload, save=False)
+            article.image = image  # saved with the article (SaveArticle)
             if copied is not None:
-                copied.append(article.image.name)
+                copied.append(image.file.name)
         if not problem and not document.image_alt:
             warnings.append(
                 "featured image has no 'image_alt' (text for readers who cannot "
@@ -141,13 +145,21 @@ def _set_image(article, document, previous, warnings, copied) -> dict:
         return {}  # export writes the value back as it is
     original = {
         "image": document.image_original,
-        "image_as": article.image.name if article.image else article.image_url,
+        "image_as": _image_name(article) or article.image_url,
     }
-    if article.image and not digest and article.image.name == previous.get("image_as"):
+    if (
+        article.image
+        and not digest
+        and _image_name(article) == previous.get("image_as")
+    ):
         digest = previous.get("image_sha256", "")  # the copy made before, kept
     if digest and article.image:
         original["image_sha256"] = digest
     return original
+
+
+def _image_name(article) -> str:
+    return article.image.file.name if article.image else ""
 
 
 class _Known:

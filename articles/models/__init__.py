@@ -6,11 +6,11 @@ from .article import (
     BodyFormat,
     Byline,
     CategorizedArticle,
-    featured_image_path,
     new_document_key,
     validate_web_url,
 )
 from .history import AppendOnlyModel, ArticleRevision, ArticleTransition, Correction
+from .image import Image, featured_image_path
 from .people import Author
 from .sharing import ShareLink, ShareLinkVisitCount, SlugRedirect, new_share_key
 from .taxonomy import Category, NFCTaggableManager
@@ -27,6 +27,7 @@ __all__ = [
     "CategorizedArticle",
     "Category",
     "Correction",
+    "Image",
     "NFCTaggableManager",
     "ShareLink",
     "ShareLinkVisitCount",

@@ -1,7 +1,6 @@
 """The article, its derived fields, and its ordered categories and bylines."""
 
 import uuid
-from pathlib import PurePosixPath
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -12,7 +11,6 @@ from django.db.models.signals import post_save, pre_save
 from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.functional import cached_property
 from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
@@ -22,6 +20,7 @@ from .. import images, limits, rendering
 from ..querysets import ArticleQuerySet
 from ..text import nfc, reading_minutes, unicode_slug
 from . import loading
+from .image import Image, featured_image_path  # noqa: F401 (old migrations)
 from .people import Author
 from .taxonomy import Category, NFCTaggableManager
 
@@ -36,20 +35,14 @@ def validate_web_url(value: str) -> None:
     URLValidator(schemes=["http", "https"])(value)
 
 
-def featured_image_path(instance, filename: str) -> str:
-    """Store uploads under a random name: never the uploader's file name."""
-    suffix = PurePosixPath(filename).suffix.lower()[:5]
-    return f"articles/{uuid.uuid4().hex}{suffix}"
-
-
 def new_document_key() -> str:
     return uuid.uuid4().hex
 
 
 # What the derived columns are made from, and the derived columns themselves.
 BODY_SOURCES = frozenset({"body", "body_format", "image", "image_url"})
-TEXT_FIELDS = ("title", "excerpt", "feature_text", "body", "image_alt",
-               "image_caption", "image_credit")  # fmt: skip
+TEXT_FIELDS = ("title", "excerpt", "feature_text", "body", "image_url_alt",
+               "image_url_caption", "image_url_credit")  # fmt: skip
 SOURCE_FIELDS = BODY_SOURCES | {"slug", *TEXT_FIELDS}
 DERIVED_FIELDS = ("slug", "body_html", "reading_minutes")
 
@@ -120,16 +113,15 @@ class Article(models.Model):
         _("읽는 시간(분)"), editable=False, default=1
     )
 
-    image = images.MissingFileTolerantImageField(
-        _("대표 이미지"),
-        upload_to=featured_image_path,
-        storage=images.original_storage,
+    image = models.ForeignKey(
+        Image,
+        verbose_name=_("대표 이미지"),
+        null=True,
         blank=True,
-        width_field="image_width",
-        height_field="image_height",
+        on_delete=models.PROTECT,
+        related_name="articles",
+        help_text=_("업로드한 대표 이미지. 외부 주소를 쓰면 비워 둡니다."),
     )
-    image_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
-    image_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
     image_url = models.URLField(
         _("외부 이미지 주소"),
         max_length=500,
@@ -137,22 +129,16 @@ class Article(models.Model):
         validators=[validate_web_url],
         help_text=_("업로드 대신 다른 곳에 있는 이미지(http/https 주소)."),
     )
-    image_alt = models.CharField(
-        _("이미지 대체 텍스트"),
-        max_length=300,
-        blank=True,
-        help_text=_(
-            "이미지를 볼 수 없는 독자를 위한 설명. 업로드한 이미지에는 필수입니다."
-        ),
+    # The texts of an external image; an upload's are on its Image. Read and
+    # write both through image_alt, image_caption and image_credit.
+    image_url_alt = models.CharField(
+        _("외부 이미지 대체 텍스트"), max_length=300, blank=True
     )
-    image_caption = models.CharField(_("사진 설명"), max_length=500, blank=True)
-    image_credit = models.CharField(_("사진 출처"), max_length=200, blank=True)
-    renditions = models.JSONField(
-        _("이미지 변환본"),
-        default=dict,
-        blank=True,
-        editable=False,
-        help_text=_("대표 이미지를 저장할 때 만드는 너비별 WebP·원본 형식 파일 목록."),
+    image_url_caption = models.CharField(
+        _("외부 이미지 사진 설명"), max_length=500, blank=True
+    )
+    image_url_credit = models.CharField(
+        _("외부 이미지 사진 출처"), max_length=200, blank=True
     )
 
     is_pinned = models.BooleanField(
@@ -421,10 +407,59 @@ class Article(models.Model):
             return self.picture.default.url if self.picture else ""
         return self.image_url
 
-    @cached_property
+    @property
     def picture(self) -> "images.Picture | None":
-        """The renditions of the uploaded image, made when it was saved."""
-        return images.picture(self)
+        """The renditions of the uploaded image, made after it was saved."""
+        return self.image.picture if self.image else None
+
+    # The featured image's texts: an upload's (on its Image, shared by every
+    # article that shows it) or the external image's. Set the image first.
+
+    def _image_text(self, name: str) -> str:
+        return (
+            getattr(self.image, name)
+            if self.image
+            else getattr(self, f"image_url_{name}")
+        )
+
+    def _set_image_text(self, name: str, value: str) -> None:
+        if self.image:
+            setattr(self.image, name, value or "")
+            setattr(self, f"image_url_{name}", "")
+        else:
+            setattr(self, f"image_url_{name}", value or "")
+
+    @property
+    def image_alt(self) -> str:
+        return self._image_text("alt")
+
+    @image_alt.setter
+    def image_alt(self, value: str) -> None:
+        self._set_image_text("alt", value)
+
+    @property
+    def image_caption(self) -> str:
+        return self._image_text("caption")
+
+    @image_caption.setter
+    def image_caption(self, value: str) -> None:
+        self._set_image_text("caption", value)
+
+    @property
+    def image_credit(self) -> str:
+        return self._image_text("credit")
+
+    @image_credit.setter
+    def image_credit(self, value: str) -> None:
+        self._set_image_text("credit", value)
+
+    @property
+    def image_width(self) -> int | None:
+        return self.image.width if self.image else None
+
+    @property
+    def image_height(self) -> int | None:
+        return self.image.height if self.image else None
 
     def ordered_authors(self) -> list[Author]:
         return [byline.author for byline in self.bylines.all()]

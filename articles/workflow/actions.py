@@ -36,9 +36,11 @@ from .signals import Touched, notify
 def stored(article: Article) -> Article:
     """The row as stored: locked when inside a transaction, so a decision taken
     on it holds until the transaction ends."""
-    rows = Article.objects.all()
+    rows = Article.objects.select_related("image")
     if connection.in_atomic_block:
-        rows = rows.select_for_update()
+        # Only the article's row: its image is locked where its files are decided
+        # (media.py), and PostgreSQL refuses FOR UPDATE on an outer join's side.
+        rows = rows.select_for_update(of=("self",))
     return rows.get(pk=article.pk)
 
 

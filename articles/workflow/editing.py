@@ -30,6 +30,7 @@ from ..models import (
     CategorizedArticle,
     Category,
     Correction,
+    Image,
     SlugRedirect,
 )
 from ..text import nfc, unicode_slug
@@ -196,7 +197,7 @@ class SaveArticle(Action):
             comment = _schedule_change(edited, current)
             edited.version = current.version + 1
         step = _take_step(self.user, edited, then)
-        _clean_new_upload(edited)
+        _store_image(edited)
         # Rewritten only when they changed: each costs several queries.
         names = None if categories is None else _names(categories)
         recategorise = names is not None and (
@@ -213,9 +214,8 @@ class SaveArticle(Action):
         if authors is not None and (before is None or tuple(authors) != before.authors):
             set_bylines(edited, authors, new=before is None)
         media.sync_public_files(edited)  # queues renditions when the image changed
-        old_image = current.image.name if before is not None and current.image else ""
-        if old_image and old_image != (edited.image.name if edited.image else ""):
-            media.release_original(old_image)  # replaced or cleared
+        if before is not None and current.image_id not in (None, edited.image_id):
+            media.release_image(current.image)  # replaced or cleared
         action = self.name if before else "create"
         entries = [
             ArticleTransition(
@@ -253,13 +253,23 @@ class SaveArticle(Action):
         article.slug = article.slug or unique_slug(article.title)
 
 
-def _clean_new_upload(article: Article) -> None:
-    """A new upload is stored without metadata and upright, whichever face sent
-    it (the admin's field cleans it already; a caller with a raw file may not)."""
-    image = article.image
-    if image and not image._committed:
-        if not isinstance(image.file, images.CleanOriginal):
-            article.image = images.cleaned(image.file)
+def _store_image(article: Article) -> None:
+    """Save the article's image record first: a new upload stored without
+    metadata and upright, whichever face sent it (the admin's field cleans it
+    already; a caller with a raw file may not), or the typed texts of the
+    image it keeps."""
+    image: Image | None = article.image
+    if image is None:
+        return
+    if image.pk is None:
+        upload = image.file
+        if upload and not upload._committed:
+            if not isinstance(upload.file, images.CleanOriginal):
+                image.file = images.cleaned(upload.file)
+        image.save()
+        article.image = image
+    else:
+        image.save(update_fields=["alt", "caption", "credit"])
 
 
 @dataclass
@@ -458,11 +468,14 @@ class RestoreRevision(Action):
         slug = current.slug
         revisions.apply(current, data)
         note = f"{revision.version}판 복원"
-        if current.image and not media.original_exists(current):
-            # Never resurrect a removed file: the article comes back without it.
-            current.image = None
-            current.image_width = current.image_height = None
+        name = data.get("image") or ""
+        image = media.image_named(name)
+        # Never resurrect a removed file: the article comes back without it.
+        current.image = image
+        if name and image is None:
             note = f"{note} ({media.RESTORE_IMAGE_GONE})"
+        else:
+            revisions.apply_image_text(current, data)
         # The old slug comes back only for those who may change slugs, and only
         # while no other article has taken it since.
         if (
@@ -576,10 +589,9 @@ def delete_article(article: Article, *, by) -> None:
         raise PermissionDenied(
             "게재된 적 있는 기사는 지울 수 없습니다. 삭제 조치를 쓰세요."
         )
-    images.discard_renditions(current)
-    image = current.image.name if current.image else ""
+    image = current.image
     current.delete()
-    media.release_original(image)
+    media.release_image(image)
 
 
 def changed_since(article: Article, version: int) -> tuple[dict, dict, list[str]]:

@@ -72,9 +72,14 @@ class Touched:
             authors=tuple(authors),
             publish_at=article.publish_at,
             expire_at=article.expire_at,
-            image=(article.image.name if article.image else article.image_url),
-            renditions=str((article.renditions or {}).get("folder", "")),
+            image=(article.image.file.name if article.image else article.image_url),
+            renditions=_folder(article.image),
         )
+
+
+def _folder(image) -> str:
+    data = image.renditions if image is not None else None
+    return str(data.get("folder", "")) if isinstance(data, dict) else ""
 
 
 @dataclass

@@ -24,7 +24,11 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, outdir, slugs, verbosity, **options):
-        articles = Article.objects.order_by("pk").prefetch_related("categories")
+        articles = (
+            Article.objects.order_by("pk")
+            .select_related("image")
+            .prefetch_related("categories")
+        )
         if slugs:
             slugs = [nfc(slug) for slug in slugs]
             articles = articles.filter(slug__in=slugs)

@@ -3,7 +3,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ... import images
-from ...models import Article
+from ...models import Article, Image
 from ...workflow import media
 
 
@@ -22,29 +22,24 @@ class Command(BaseCommand):
         parser.add_argument(
             "--prune",
             action="store_true",
-            help="also delete rendition files that no article lists (older than "
-            "an hour)",
+            help="also delete rendition files that no image lists (older than an hour)",
         )
 
     def handle(self, *args, force, prune, verbosity, **options):
         made = current = failed = 0
-        articles = (
-            # Unpublished and taken-down articles keep no public files.
-            Article.objects.exclude(image="")
-            .exclude(status__in=media.HIDDEN)
-            .only("pk", "image", "image_width", "image_height", "renditions")
-            .order_by("pk")
-        )
-        for article in articles.iterator(chunk_size=100):
+        shown = Article.objects.exclude(status__in=media.HIDDEN).values("image")
+        # Images only unpublished and taken-down articles use keep no public files.
+        rows = Image.objects.filter(pk__in=shown).order_by("pk")
+        for image in rows.iterator(chunk_size=100):
             with transaction.atomic():
-                changed = images.generate_renditions(article, force=force)
-            if not article.renditions:
+                changed = images.generate_renditions(image, force=force)
+            if not image.renditions:
                 failed += 1
-                self.stderr.write(f"Could not read {article.image.name} ({article.pk})")
+                self.stderr.write(f"Could not read {image.file.name} ({image.pk})")
             elif changed:
                 made += 1
                 if verbosity >= 2:
-                    self.stdout.write(f"Made renditions of {article.image.name}")
+                    self.stdout.write(f"Made renditions of {image.file.name}")
             else:
                 current += 1
         if verbosity >= 1:
@@ -55,7 +50,7 @@ class Command(BaseCommand):
                 )
             )
         if prune:
-            lists = Article.objects.exclude(renditions={}).values_list(
+            lists = Image.objects.exclude(renditions={}).values_list(
                 "renditions", flat=True
             )
             deleted = images.prune_renditions(lists.iterator(), now=timezone.now())

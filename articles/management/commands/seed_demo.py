@@ -29,8 +29,8 @@ from django.utils import timezone
 from search import indexing
 
 from ... import demo_corpus, images, workflow
-from ...models import Article, Author, Byline, CategorizedArticle, Category
-from ...models.article import featured_image_path
+from ...models import Article, Author, Byline, CategorizedArticle, Category, Image
+from ...models.image import featured_image_path
 from ...text import unicode_slug
 
 KEY_PREFIX = "demo-"
@@ -184,14 +184,19 @@ class Command(BaseCommand):
         )
         if has_image:
             name = images.original_storage().save(
-                featured_image_path(article, "photo.jpg"),
+                featured_image_path(None, "photo.jpg"),
                 ContentFile(demo_corpus.image_bytes(index)),
             )
-            article.image.name = name
-            article.image_width, article.image_height = 1600, 1000
-            article.image_alt = f"{text.title} 관련 자료 사진"
-            article.image_caption = "본문 내용과 관련된 자료 사진."
-            article.image_credit = "뉴스룸 사진부"
+            image = Image(
+                width=1600,
+                height=1000,
+                alt=f"{text.title} 관련 자료 사진",
+                caption="본문 내용과 관련된 자료 사진.",
+                credit="뉴스룸 사진부",
+            )
+            image.file.name = name
+            image.save()
+            article.image = image
         article.refresh_derived_fields()
         return article
 
@@ -204,16 +209,16 @@ class Command(BaseCommand):
         progress.finish()
 
     def _renditions(self, pks: list[int], out) -> None:
-        with_images = (
-            Article.objects.filter(pk__in=pks).exclude(image="").order_by("pk")
-        )
+        with_images = Image.objects.filter(
+            pk__in=Article.objects.filter(pk__in=pks).values("image")
+        ).order_by("pk")
         total = with_images.count()
         if not total:
             return
         progress = Progress(out, "images", total)
-        for done, article in enumerate(with_images.iterator(), start=1):
+        for done, image in enumerate(with_images.iterator(), start=1):
             with transaction.atomic():
-                images.generate_renditions(article)
+                images.generate_renditions(image)
             progress.update(done)
         progress.finish()
 
