@@ -9,13 +9,13 @@ categories or authors it returns.
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, Subquery, TextField
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 
 from . import sitecache
 from .models import Article, CategorizedArticle, Category
-from .querysets import period_bounds
+from .querysets import JSONArrayAgg, decoded_json_array, period_bounds
 
 SECTION_ARTICLES = 4
 RELATED_ARTICLES = 4
@@ -54,7 +54,7 @@ def lead_story(now: datetime | None = None) -> Article | None:
     newest = live.newest_first().values("pk")[:1]
     lead = Article.objects.filter(
         pk=Coalesce(Subquery(pinned), Subquery(newest))
-    ).for_cards()
+    ).with_fragments("lead_html")
     return next(iter(lead), None)
 
 
@@ -90,14 +90,30 @@ def front_page_sections(
             )
         )
         newest |= Q(pk__in=members.newest_first().values("pk")[:per_section])
-    articles = list(Article.objects.filter(newest).newest_first().for_cards())
+    section_ids = [category.pk for category in categories]
+    # Which sections each article is in, as a JSON array of category ids.
+    in_sections = (
+        CategorizedArticle.objects.filter(
+            content_object=OuterRef("pk"), tag_id__in=section_ids
+        )
+        .order_by()
+        .values("content_object")
+        .annotate(ids=JSONArrayAgg("tag_id"))
+        .values("ids")
+    )
+    articles = list(
+        Article.objects.filter(newest)
+        .newest_first()
+        .with_fragments("card_html")
+        .annotate(section_ids=Subquery(in_sections, output_field=TextField()))
+    )
+    for article in articles:
+        article.section_ids = set(decoded_json_array(article.section_ids))
     sections = []
     for category in categories:
-        shown = [
-            article
-            for article in articles
-            if any(c.pk == category.pk for c in article.categories.all())
-        ][:per_section]
+        shown = [article for article in articles if category.pk in article.section_ids][
+            :per_section
+        ]
         if shown:
             sections.append(Section(category, shown))
     return sections
@@ -118,9 +134,10 @@ def related_articles(
     share. An older article sharing more categories than every candidate is
     not among them: on a news site the recent ones are the related reading.
     """
-    category_ids = [category.pk for category in article.categories.all()]
-    if not category_ids:
-        return []
+    # Its categories as a subquery: the page need not fetch them first.
+    category_ids = CategorizedArticle.objects.filter(
+        content_object_id=article.pk
+    ).values("tag_id")
     in_its_categories = CategorizedArticle.objects.filter(
         content_object=OuterRef("pk"), tag_id__in=category_ids
     )
@@ -141,7 +158,7 @@ def related_articles(
         Article.objects.filter(pk__in=newest)
         .annotate(shared=Subquery(shared))
         .order_by("-shared", "-publish_at", "-pk")
-        .for_cards()[:limit]
+        .with_fragments("card_html")[:limit]
     )
 
 

@@ -13,7 +13,7 @@ from functools import partial
 from django.db import transaction
 from django.tasks import task
 
-from . import images
+from . import fragments, images
 from .models import Article
 
 logger = logging.getLogger(__name__)
@@ -42,6 +42,8 @@ def make_renditions(article_id: int) -> bool:
         before = Touched.of(article)
         if not images.generate_renditions(article):
             return False
+        # Written with UPDATE, which sends no save signal: the cards show them.
+        fragments.refresh([article.pk])
         # Pages showed a placeholder: caches that hold them purge on this.
         notify(article, before, Touched.of(article), "renditions")
     return True

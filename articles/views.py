@@ -16,8 +16,8 @@ class ArticleListMixin:
     Http404, so no page number reaches the database or answers 500. With
     `empty_is_404`, a list without any article answers 404 too, decided from
     the paginator's count (ListView's own allow_empty=False would spend a query
-    of its own on it). A page costs the count and the page itself: the cards'
-    categories and bylines come with the page (for_cards).
+    of its own on it). A page costs the count and the page itself: each card
+    is stored on its row (articles/fragments.py).
     """
 
     model = Article
@@ -31,7 +31,7 @@ class ArticleListMixin:
 
     def get_queryset(self):
         # Built per request: live() reads the clock.
-        return Article.objects.live().newest_first().for_cards()
+        return Article.objects.live().newest_first().with_fragments("card_html")
 
     def get_paginator(self, queryset, per_page, **kwargs):
         paginator = super().get_paginator(queryset, per_page, **kwargs)
@@ -90,7 +90,11 @@ class ArticlePageMixin:
 
 class ArticleDetailView(ArticleFallbackMixin, ArticlePageMixin, DetailView):
     def get_queryset(self):
-        return Article.objects.live().for_listing()
+        # The header and metadata are stored fragments; the cards' own columns
+        # and the body's source are not shown here.
+        return Article.objects.live().defer(
+            "body", "front_matter", "card_html", "lead_html"
+        )
 
 
 class CategoryDetailView(ArticleListMixin, ListView):

@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from search import indexing
 
-from .. import images, workflow
+from .. import fragments, images, workflow
 from ..models import Article, Author
 from ..text import unicode_slug
 from . import assets
@@ -191,7 +191,7 @@ def _import_all(documents, *, now, progress, overwrite_edits, copied) -> ImportR
     result = ImportResult()
     # Each article's search entry is built once, at the end, in batches: not
     # once for the save and again for its categories.
-    with workflow.batch("import"), indexing.deferred():
+    with workflow.batch("import"), indexing.deferred(), fragments.deferred():
         for done, document in enumerate(documents, start=1):
             warnings: list[str] = []
             article, created, reason = import_document(

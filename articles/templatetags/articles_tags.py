@@ -7,8 +7,9 @@ from django import template
 from django.conf import settings
 from django.db import DatabaseError
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 
-from .. import seo, sitecache
+from .. import fragments, seo, sitecache
 
 register = template.Library()
 
@@ -112,3 +113,18 @@ def json_ld(data):
     """Structured data as <script type="application/ld+json">, with <, > and &
     escaped so that no value can close the element."""
     return seo.json_ld_script(data)
+
+
+@register.simple_tag(takes_context=True)
+def article_fragment(context, article, name):
+    """One of the article's stored fragments (see articles/fragments.py); a
+    preview renders it now, from the article as the preview has it."""
+    return fragments.fragment(article, name, live=bool(context.get("is_preview")))
+
+
+@register.simple_tag
+def article_cards(articles, heading=""):
+    """The articles' cards as list items, their titles under `heading` (h2 by
+    default): stored at save time, rendered now only for stale rows."""
+    items = fragments.cards(articles, heading=heading or "h2")
+    return mark_safe("".join(f"<li>{card}</li>" for card in items))

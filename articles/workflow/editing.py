@@ -16,7 +16,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from .. import images, revisions
+from .. import fragments, images, revisions
 from ..models import (
     Article,
     ArticleRevision,
@@ -166,18 +166,27 @@ class SaveArticle(Action):
             comment = _schedule_change(edited, current)
             edited.version = current.version + 1
         _clean_new_upload(edited)
-        edited.save()
-        # Rewritten only when they changed: each costs several queries.
-        names = None if categories is None else [nfc(c) for c in categories]
-        if names is not None and (before is None or set(names) != before.categories):
-            edited.categories.set(names)
-        authors = None if bylines is None else list(dict.fromkeys(bylines))
-        if authors is not None and (before is None or tuple(authors) != before.authors):
-            set_bylines(edited, authors)
-        media.sync_public_files(edited)  # queues renditions when the image changed
-        old_image = current.image.name if before is not None and current.image else ""
-        if old_image and old_image != (edited.image.name if edited.image else ""):
-            media.release_original(old_image)  # replaced or cleared
+        # The stored fragments are rendered once, after categories, bylines and
+        # renditions moved.
+        with fragments.deferred():
+            edited.save()
+            # Rewritten only when they changed: each costs several queries.
+            names = None if categories is None else [nfc(c) for c in categories]
+            if names is not None and (
+                before is None or set(names) != before.categories
+            ):
+                edited.categories.set(names)
+            authors = None if bylines is None else list(dict.fromkeys(bylines))
+            if authors is not None and (
+                before is None or tuple(authors) != before.authors
+            ):
+                set_bylines(edited, authors)
+            media.sync_public_files(edited)  # queues renditions when the image changed
+            old_image = (
+                current.image.name if before is not None and current.image else ""
+            )
+            if old_image and old_image != (edited.image.name if edited.image else ""):
+                media.release_original(old_image)  # replaced or cleared
         action = self.name if before else "create"
         self.audit(edited, from_status, comment=comment, action=action)
         note = note or (self.label if before else "작성")

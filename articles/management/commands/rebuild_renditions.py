@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from ... import images
+from ... import fragments, images
 from ...models import Article
 from ...workflow import media
 
@@ -38,6 +38,8 @@ class Command(BaseCommand):
         for article in articles.iterator(chunk_size=100):
             with transaction.atomic():
                 changed = images.generate_renditions(article, force=force)
+                if changed:  # written with UPDATE: the cards show them
+                    fragments.refresh([article.pk])
             if not article.renditions:
                 failed += 1
                 self.stderr.write(f"Could not read {article.image.name} ({article.pk})")
