@@ -9,13 +9,13 @@ categories or authors it returns.
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, Exists, OuterRef, Q, Subquery, TextField
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 
 from . import sitecache
 from .models import Article, CategorizedArticle, Category
-from .querysets import JSONArrayAgg, decoded_json_array, period_bounds
+from .querysets import period_bounds
 
 SECTION_ARTICLES = 4
 RELATED_ARTICLES = 4
@@ -70,15 +70,46 @@ def front_page_sections(
     """Categories marked as sections, in the editors' order, each with its newest
     live articles; a section with none is left out.
 
-    The sections come from the site cache; their articles are one query: each
-    section's newest `per_section` is its own LIMIT subquery, so the work does
-    not grow with the size of a section. An article can lead two sections; each
-    section then takes, from the union, the newest of its own members, which are
-    exactly its newest `per_section`.
+    Which articles each section shows is read with the sections, from the site
+    cache (newest_in_sections, invalidated on every article change and valid
+    until the next scheduled one); the page then costs one query for their
+    stored cards, still filtered by live(), so a takedown leaves at once.
     """
-    categories = sitecache.site_lists(now).sections
-    if not categories:
+    lists = sitecache.site_lists(now)
+    if not lists.sections:
         return []
+    members = dict(lists.section_articles)
+    wanted = {pk for pks in members.values() for pk in pks[:per_section]}
+    if not wanted:
+        return []
+    cards = {
+        article.pk: article
+        for article in Article.objects.live(now)
+        .filter(pk__in=wanted)
+        .with_fragments("card_html")
+    }
+    sections = []
+    for category in lists.sections:
+        pks = members.get(category.pk, ())[:per_section]
+        shown = [cards[pk] for pk in pks if pk in cards]
+        if shown:
+            sections.append(Section(category, shown))
+    return sections
+
+
+def newest_in_sections(
+    categories, now: datetime | None = None, per_section: int = SECTION_ARTICLES
+) -> tuple[tuple[int, tuple[int, ...]], ...]:
+    """Each of `categories` with the ids of its `per_section` newest live
+    articles, newest first.
+
+    One query: each section's newest `per_section` is its own LIMIT subquery,
+    so the work does not grow with the size of a section. An article can lead
+    two sections; each section then takes, from the union, the newest of its
+    own members, which are exactly its newest `per_section`.
+    """
+    if not categories:
+        return ()
     live = Article.objects.live(now)
     newest = Q()
     for category in categories:
@@ -90,33 +121,24 @@ def front_page_sections(
             )
         )
         newest |= Q(pk__in=members.newest_first().values("pk")[:per_section])
-    section_ids = [category.pk for category in categories]
-    # Which sections each article is in, as a JSON array of category ids.
-    in_sections = (
-        CategorizedArticle.objects.filter(
-            content_object=OuterRef("pk"), tag_id__in=section_ids
+    ordered = list(
+        Article.objects.filter(newest).newest_first().values_list("pk", flat=True)
+    )
+    rows = CategorizedArticle.objects.filter(
+        content_object_id__in=ordered, tag_id__in=[c.pk for c in categories]
+    ).values_list("tag_id", "content_object_id")
+    in_section = {}
+    for tag_id, article_id in rows:
+        in_section.setdefault(tag_id, set()).add(article_id)
+    return tuple(
+        (
+            category.pk,
+            tuple(pk for pk in ordered if pk in in_section.get(category.pk, ()))[
+                :per_section
+            ],
         )
-        .order_by()
-        .values("content_object")
-        .annotate(ids=JSONArrayAgg("tag_id"))
-        .values("ids")
+        for category in categories
     )
-    articles = list(
-        Article.objects.filter(newest)
-        .newest_first()
-        .with_fragments("card_html")
-        .annotate(section_ids=Subquery(in_sections, output_field=TextField()))
-    )
-    for article in articles:
-        article.section_ids = set(decoded_json_array(article.section_ids))
-    sections = []
-    for category in categories:
-        shown = [article for article in articles if category.pk in article.section_ids][
-            :per_section
-        ]
-        if shown:
-            sections.append(Section(category, shown))
-    return sections
 
 
 def related_articles(
