@@ -12,9 +12,11 @@ from datetime import datetime
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
+from django.utils import timezone
 
 from . import sitecache
 from .models import Article, CategorizedArticle, Category
+from .prepared import PreparedQuery
 from .querysets import period_bounds
 
 SECTION_ARTICLES = 4
@@ -47,15 +49,22 @@ def lead_story(now: datetime | None = None) -> Article | None:
     """The newest live pinned article; with none pinned, the newest live article.
 
     One query: each candidate is found by its own index-backed subquery (a
-    partial index holds the pinned ones), not by sorting every live article.
+    partial index holds the pinned ones), not by sorting every live article;
+    compiled once per process (articles/prepared.py).
     """
+    return next(iter(_lead(now=now or timezone.now())), None)
+
+
+def _lead_queryset(now, **inputs):
     live = Article.objects.live(now)
     pinned = live.filter(is_pinned=True).newest_first().values("pk")[:1]
     newest = live.newest_first().values("pk")[:1]
-    lead = Article.objects.filter(
+    return Article.objects.filter(
         pk=Coalesce(Subquery(pinned), Subquery(newest))
     ).with_fragments("lead_html")
-    return next(iter(lead), None)
+
+
+_lead = PreparedQuery(_lead_queryset)
 
 
 @dataclass
@@ -155,17 +164,24 @@ def related_articles(
     publish_at index), and only they are ranked by how many categories they
     share. An older article sharing more categories than every candidate is
     not among them: on a news site the recent ones are the related reading.
+    The query is compiled once per process (articles/prepared.py).
     """
+    if (limit, candidates) == (RELATED_ARTICLES, RELATED_CANDIDATES):
+        return _related(now=now or timezone.now(), pk=article.pk)
+    return list(_related_queryset(now, article.pk, limit, candidates))
+
+
+def _related_queryset(now, pk, limit=RELATED_ARTICLES, candidates=RELATED_CANDIDATES):
     # Its categories as a subquery: the page need not fetch them first.
-    category_ids = CategorizedArticle.objects.filter(
-        content_object_id=article.pk
-    ).values("tag_id")
+    category_ids = CategorizedArticle.objects.filter(content_object_id=pk).values(
+        "tag_id"
+    )
     in_its_categories = CategorizedArticle.objects.filter(
         content_object=OuterRef("pk"), tag_id__in=category_ids
     )
     newest = (
         Article.objects.live(now)
-        .exclude(pk=article.pk)
+        .exclude(pk=pk)
         .filter(Exists(in_its_categories))
         .newest_first()
         .values("pk")[:candidates]
@@ -176,12 +192,15 @@ def related_articles(
         .annotate(count=Count("pk"))
         .values("count")
     )
-    return list(
+    return (
         Article.objects.filter(pk__in=newest)
         .annotate(shared=Subquery(shared))
         .order_by("-shared", "-publish_at", "-pk")
         .with_fragments("card_html")[:limit]
     )
+
+
+_related = PreparedQuery(lambda now, pk, **inputs: _related_queryset(now, pk))
 
 
 def archive_years(now: datetime | None = None) -> list[int]:

@@ -1,11 +1,13 @@
 from django.conf import settings
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.views.generic import DetailView, ListView
 
 from . import listings
 from .fallbacks import ArticleFallbackMixin
 from .models import Article, Author, Category
+from .prepared import PreparedQuery
 from .text import CHARACTERS_PER_MINUTE
 
 
@@ -88,13 +90,27 @@ class ArticlePageMixin:
         )
 
 
+def _live_by_slug(now, slug, **inputs):
+    # The header and metadata are stored fragments; the cards' own columns
+    # and the body's source are not shown here.
+    return (
+        Article.objects.live(now)
+        .filter(slug=slug)
+        .defer("body", "front_matter", "card_html", "lead_html")[:2]
+    )
+
+
+_article_by_slug = PreparedQuery(_live_by_slug)
+
+
 class ArticleDetailView(ArticleFallbackMixin, ArticlePageMixin, DetailView):
-    def get_queryset(self):
-        # The header and metadata are stored fragments; the cards' own columns
-        # and the body's source are not shown here.
-        return Article.objects.live().defer(
-            "body", "front_matter", "card_html", "lead_html"
-        )
+    def get_object(self, queryset=None):
+        """The live article of the address's slug, by a query compiled once per
+        process (articles/prepared.py)."""
+        found = _article_by_slug(now=timezone.now(), slug=self.kwargs["slug"])
+        if len(found) != 1:
+            raise Http404("게재된 기사가 없습니다.")
+        return found[0]
 
 
 class CategoryDetailView(ArticleListMixin, ListView):

@@ -72,3 +72,16 @@ def test_fragments_made_with_other_settings_are_rendered_per_request(client, set
     page = client.get(article.get_absolute_url()).content.decode()
 
     assert 'rel="canonical" href="https://news.example.kr/' in page
+
+
+def test_a_prepared_query_runs_with_each_requests_inputs(client, editor):
+    """The article query is compiled once: a second article, and one taken down
+    since, still get their own answers."""
+    first = make_article(title="첫째 기사")
+    second = make_article(title="둘째 기사")
+    assert "첫째 기사" in client.get(first.get_absolute_url()).content.decode()
+    assert "둘째 기사" in client.get(second.get_absolute_url()).content.decode()
+
+    workflow.take_down(first, by=editor, notice="법원 결정에 따라 삭제했습니다.")
+
+    assert client.get(first.get_absolute_url()).status_code == 410
