@@ -7,6 +7,7 @@ from django import template
 from django.conf import settings
 from django.db import DatabaseError
 from django.utils import timezone
+from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 
 from .. import fragments, seo, sitecache
@@ -69,15 +70,16 @@ def page_url(context, number: int) -> str:
     return f"?{query.urlencode()}" if query else request.path
 
 
-@register.inclusion_tag("articles/includes/category_nav.html")
-def category_nav(current=None, best_effort=False) -> dict:
+@register.simple_tag
+def category_nav(current=None, best_effort=False) -> str:
     """The site navigation: the sections editors chose, in their order.
 
     Until an editor marks a section, categories stand in by name. Either way only
     categories with a live article are listed. Read from the site cache, so a
     page pays no query for it (see sitecache). With `best_effort` (the 404
     page), a database that does not answer leaves the navigation empty rather
-    than turning a 404 into an error page.
+    than turning a 404 into an error page. Written with format_html (every
+    value escaped), not a template: every page shows it.
     """
     try:
         categories = sitecache.site_lists().navigation
@@ -85,7 +87,19 @@ def category_nav(current=None, best_effort=False) -> dict:
         if not best_effort:
             raise
         categories = ()
-    return {"categories": categories, "current": current}
+    current_pk = getattr(current, "pk", None)
+    return format_html_join(
+        "",
+        '<li><a href="{}"{}>{}</a></li>',
+        (
+            (
+                item.get_absolute_url(),
+                mark_safe(' aria-current="page"') if item.pk == current_pk else "",
+                item.name,
+            )
+            for item in categories
+        ),
+    )
 
 
 @register.inclusion_tag("articles/includes/article_meta.html")
