@@ -743,9 +743,10 @@ def test_importing_one_article_takes_a_pinned_number_of_queries(
 # Measured (78 on both databases before h5's save-once work and issue 11's
 # search backends): one new article with three categories and one byline, saved
 # and then published by the import, each with its audit entry, revision and
-# search entry, built once. PostgreSQL writes the entry in one upsert; SQLite
-# adds its FTS5 row.
-IMPORT_ONE_QUERIES = (69, 70)
+# search entry, built once, and its stored fragments, rendered once (the article
+# with its categories and bylines, one write). PostgreSQL writes the entry in
+# one upsert; SQLite adds its FTS5 row.
+IMPORT_ONE_QUERIES = (71, 72)
 
 
 def test_reimport_sees_an_admin_save_made_before_saves_were_audited(tmp_path):
