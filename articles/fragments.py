@@ -201,6 +201,7 @@ def refresh(pks: Iterable[int], *, using: str = "default") -> int:
     pks = sorted(set(pks))
     key = current_key()
     done = 0
+    failed: list[tuple[int, Exception]] = []
     for start in range(0, len(pks), DEFERRED_CHUNK):
         chunk = pks[start : start + DEFERRED_CHUNK]
         articles = list(Article.objects.using(using).filter(pk__in=chunk).for_listing())
@@ -209,15 +210,24 @@ def refresh(pks: Iterable[int], *, using: str = "default") -> int:
                 for name in FRAGMENTS:
                     setattr(article, name, str(render(article, name)))
                 article.fragments_key = key
-            except Exception:
+            except Exception as error:
                 # A save never fails on its cards (a static manifest not yet
                 # collected, say): the page renders them per request instead.
-                logger.exception("Could not render the fragments of %s", article.pk)
+                failed.append((article.pk, error))
                 article.fragments_key = ""
         Article.objects.using(using).bulk_update(
             articles, [*FRAGMENTS, "fragments_key"], batch_size=100
         )
         done += len(articles)
+    if failed:
+        pk, error = failed[0]
+        logger.warning(
+            "Could not render the stored fragments of %d article(s), first %s: "
+            "%r; their pages render them per request until refresh_fragments.",
+            len(failed),
+            pk,
+            error,
+        )
     return done
 
 
