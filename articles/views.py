@@ -104,6 +104,9 @@ _article_by_slug = PreparedQuery(_live_by_slug)
 
 
 class ArticleDetailView(ArticleFallbackMixin, ArticlePageMixin, DetailView):
+    def get_queryset(self):
+        return _live_by_slug(timezone.now(), self.kwargs["slug"])
+
     def get_object(self, queryset=None):
         """The live article of the address's slug, by a query compiled once per
         process (articles/prepared.py)."""
