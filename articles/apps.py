@@ -6,7 +6,8 @@ class ArticlesConfig(AppConfig):
     verbose_name = "기사"
 
     def ready(self):
-        from . import invalidation, sitecache
+        from . import fragments, invalidation, sitecache
 
+        fragments.connect()
         invalidation.connect()
         sitecache.connect()

@@ -12,9 +12,11 @@ from datetime import datetime
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
+from django.utils import timezone
 
 from . import sitecache
 from .models import Article, CategorizedArticle, Category
+from .prepared import PreparedQuery
 from .querysets import period_bounds
 
 SECTION_ARTICLES = 4
@@ -47,15 +49,22 @@ def lead_story(now: datetime | None = None) -> Article | None:
     """The newest live pinned article; with none pinned, the newest live article.
 
     One query: each candidate is found by its own index-backed subquery (a
-    partial index holds the pinned ones), not by sorting every live article.
+    partial index holds the pinned ones), not by sorting every live article;
+    compiled once per process (articles/prepared.py).
     """
+    return next(iter(_lead(now=now or timezone.now())), None)
+
+
+def _lead_queryset(now, **inputs):
     live = Article.objects.live(now)
     pinned = live.filter(is_pinned=True).newest_first().values("pk")[:1]
     newest = live.newest_first().values("pk")[:1]
-    lead = Article.objects.filter(
+    return Article.objects.filter(
         pk=Coalesce(Subquery(pinned), Subquery(newest))
-    ).for_cards()
-    return next(iter(lead), None)
+    ).with_fragments("lead_html")
+
+
+_lead = PreparedQuery(_lead_queryset)
 
 
 @dataclass
@@ -70,15 +79,46 @@ def front_page_sections(
     """Categories marked as sections, in the editors' order, each with its newest
     live articles; a section with none is left out.
 
-    The sections come from the site cache; their articles are one query: each
-    section's newest `per_section` is its own LIMIT subquery, so the work does
-    not grow with the size of a section. An article can lead two sections; each
-    section then takes, from the union, the newest of its own members, which are
-    exactly its newest `per_section`.
+    Which articles each section shows is read with the sections, from the site
+    cache (newest_in_sections, invalidated on every article change and valid
+    until the next scheduled one); the page then costs one query for their
+    stored cards, still filtered by live(), so a takedown leaves at once.
     """
-    categories = sitecache.site_lists(now).sections
-    if not categories:
+    lists = sitecache.site_lists(now)
+    if not lists.sections:
         return []
+    members = dict(lists.section_articles)
+    wanted = {pk for pks in members.values() for pk in pks[:per_section]}
+    if not wanted:
+        return []
+    cards = {
+        article.pk: article
+        for article in Article.objects.live(now)
+        .filter(pk__in=wanted)
+        .with_fragments("card_html")
+    }
+    sections = []
+    for category in lists.sections:
+        pks = members.get(category.pk, ())[:per_section]
+        shown = [cards[pk] for pk in pks if pk in cards]
+        if shown:
+            sections.append(Section(category, shown))
+    return sections
+
+
+def newest_in_sections(
+    categories, now: datetime | None = None, per_section: int = SECTION_ARTICLES
+) -> tuple[tuple[int, tuple[int, ...]], ...]:
+    """Each of `categories` with the ids of its `per_section` newest live
+    articles, newest first.
+
+    One query: each section's newest `per_section` is its own LIMIT subquery,
+    so the work does not grow with the size of a section. An article can lead
+    two sections; each section then takes, from the union, the newest of its
+    own members, which are exactly its newest `per_section`.
+    """
+    if not categories:
+        return ()
     live = Article.objects.live(now)
     newest = Q()
     for category in categories:
@@ -90,17 +130,24 @@ def front_page_sections(
             )
         )
         newest |= Q(pk__in=members.newest_first().values("pk")[:per_section])
-    articles = list(Article.objects.filter(newest).newest_first().for_cards())
-    sections = []
-    for category in categories:
-        shown = [
-            article
-            for article in articles
-            if any(c.pk == category.pk for c in article.categories.all())
-        ][:per_section]
-        if shown:
-            sections.append(Section(category, shown))
-    return sections
+    ordered = list(
+        Article.objects.filter(newest).newest_first().values_list("pk", flat=True)
+    )
+    rows = CategorizedArticle.objects.filter(
+        content_object_id__in=ordered, tag_id__in=[c.pk for c in categories]
+    ).values_list("tag_id", "content_object_id")
+    in_section = {}
+    for tag_id, article_id in rows:
+        in_section.setdefault(tag_id, set()).add(article_id)
+    return tuple(
+        (
+            category.pk,
+            tuple(pk for pk in ordered if pk in in_section.get(category.pk, ()))[
+                :per_section
+            ],
+        )
+        for category in categories
+    )
 
 
 def related_articles(
@@ -117,16 +164,24 @@ def related_articles(
     publish_at index), and only they are ranked by how many categories they
     share. An older article sharing more categories than every candidate is
     not among them: on a news site the recent ones are the related reading.
+    The query is compiled once per process (articles/prepared.py).
     """
-    category_ids = [category.pk for category in article.categories.all()]
-    if not category_ids:
-        return []
+    if (limit, candidates) == (RELATED_ARTICLES, RELATED_CANDIDATES):
+        return _related(now=now or timezone.now(), pk=article.pk)
+    return list(_related_queryset(now, article.pk, limit, candidates))
+
+
+def _related_queryset(now, pk, limit=RELATED_ARTICLES, candidates=RELATED_CANDIDATES):
+    # Its categories as a subquery: the page need not fetch them first.
+    category_ids = CategorizedArticle.objects.filter(content_object_id=pk).values(
+        "tag_id"
+    )
     in_its_categories = CategorizedArticle.objects.filter(
         content_object=OuterRef("pk"), tag_id__in=category_ids
     )
     newest = (
         Article.objects.live(now)
-        .exclude(pk=article.pk)
+        .exclude(pk=pk)
         .filter(Exists(in_its_categories))
         .newest_first()
         .values("pk")[:candidates]
@@ -137,12 +192,15 @@ def related_articles(
         .annotate(count=Count("pk"))
         .values("count")
     )
-    return list(
+    return (
         Article.objects.filter(pk__in=newest)
         .annotate(shared=Subquery(shared))
         .order_by("-shared", "-publish_at", "-pk")
-        .for_cards()[:limit]
+        .with_fragments("card_html")[:limit]
     )
+
+
+_related = PreparedQuery(lambda now, pk, **inputs: _related_queryset(now, pk))
 
 
 def archive_years(now: datetime | None = None) -> list[int]:

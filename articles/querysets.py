@@ -197,6 +197,11 @@ class ArticleQuerySet(models.QuerySet):
         clone._iterable_class = ListingIterable
         return clone
 
+    def with_fragments(self, *names: str) -> "ArticleQuerySet":
+        """Only the stored fragments `names` and their key: what a list of cards
+        reads (articles/fragments.py); a stale row is fetched again there."""
+        return self.only("pk", "fragments_key", *names)
+
     def for_cards(self) -> "ArticleQuerySet":
         """for_listing() without the body: lists never show it."""
         return self.for_listing().defer("body", "body_html", "front_matter")
@@ -213,7 +218,7 @@ class JSONArrayAgg(Aggregate):
         return self.as_sql(compiler, connection, function="JSON_AGG", **extra_context)
 
 
-def _decoded(value) -> list:
+def decoded_json_array(value) -> list:
     """A JSON array annotation as a list: NULL (no rows) is the empty list."""
     if value is None:
         return []
@@ -245,11 +250,11 @@ class ListingIterable(ModelIterable):
         authors: dict[int, Author] = {}
         for article in super().__iter__():
             category_rows = sorted(
-                _decoded(article.__dict__.pop("listed_categories", None)),
+                decoded_json_array(article.__dict__.pop("listed_categories", None)),
                 key=itemgetter("row"),
             )
             byline_rows = sorted(
-                _decoded(article.__dict__.pop("listed_bylines", None)),
+                decoded_json_array(article.__dict__.pop("listed_bylines", None)),
                 key=itemgetter("position", "row"),
             )
             for row in category_rows:

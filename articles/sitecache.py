@@ -29,7 +29,7 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
-KEY = "newsroom:site-lists:1"
+KEY = "newsroom:site-lists:2"
 # The backstop lifetime of one copy; invalidation and valid_until make it fresh.
 LIFETIME = timedelta(minutes=10)
 NAV_CATEGORY_LIMIT = 8
@@ -44,11 +44,15 @@ class SiteLists:
     live article by name). sections: every category editors marked as a
     front-page section, in their order (the front page leaves out those with
     no live article). archive_years: years with live articles, newest first.
+    section_articles: which articles each section shows (listings), so the
+    front page fetches just their stored cards.
     """
 
     navigation: tuple
     sections: tuple
     archive_years: tuple[int, ...]
+    # Each section's newest live article ids, newest first (section pk first).
+    section_articles: tuple[tuple[int, tuple[int, ...]], ...]
     read_at: datetime
     valid_until: datetime | None
 
@@ -98,10 +102,13 @@ def _read(now: datetime) -> SiteLists:
             "publish_at", "year", order="DESC", tzinfo=zone
         )
     ]
+    from .listings import newest_in_sections
+
     return SiteLists(
         navigation=tuple(navigation),
         sections=tuple(sections),
         archive_years=tuple(years),
+        section_articles=newest_in_sections(sections, now),
         read_at=now,
         valid_until=Article.objects.next_scheduled_change(now),
     )

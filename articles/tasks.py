@@ -13,7 +13,7 @@ from functools import partial
 from django.db import transaction
 from django.tasks import task
 
-from . import images
+from . import fragments, images
 from .models import Image
 
 logger = logging.getLogger(__name__)
@@ -53,6 +53,8 @@ def make_renditions(image_id: int) -> bool:
         showing = list(media.showing(locked))
         before = [Touched.of(article) for article in showing]
         images.store_renditions(locked, data)
+        # Written with UPDATE, which sends no save signal: the cards show them.
+        fragments.refresh([article.pk for article in showing])
         for article, snapshot in zip(showing, before, strict=True):
             article.image = locked
             # Pages showed a placeholder: caches that hold them purge on this.

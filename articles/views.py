@@ -1,11 +1,13 @@
 from django.conf import settings
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.views.generic import DetailView, ListView
 
 from . import listings
 from .fallbacks import ArticleFallbackMixin
 from .models import Article, Author, Category
+from .prepared import PreparedQuery
 from .text import CHARACTERS_PER_MINUTE
 
 
@@ -16,8 +18,8 @@ class ArticleListMixin:
     Http404, so no page number reaches the database or answers 500. With
     `empty_is_404`, a list without any article answers 404 too, decided from
     the paginator's count (ListView's own allow_empty=False would spend a query
-    of its own on it). A page costs the count and the page itself: the cards'
-    categories and bylines come with the page (for_cards).
+    of its own on it). A page costs the count and the page itself: each card
+    is stored on its row (articles/fragments.py).
     """
 
     model = Article
@@ -31,7 +33,7 @@ class ArticleListMixin:
 
     def get_queryset(self):
         # Built per request: live() reads the clock.
-        return Article.objects.live().newest_first().for_cards()
+        return Article.objects.live().newest_first().with_fragments("card_html")
 
     def get_paginator(self, queryset, per_page, **kwargs):
         paginator = super().get_paginator(queryset, per_page, **kwargs)
@@ -88,9 +90,30 @@ class ArticlePageMixin:
         )
 
 
+def _live_by_slug(now, slug, **inputs):
+    # The header and metadata are stored fragments; the cards' own columns
+    # and the body's source are not shown here.
+    return (
+        Article.objects.live(now)
+        .filter(slug=slug)
+        .defer("body", "front_matter", "card_html", "lead_html")[:2]
+    )
+
+
+_article_by_slug = PreparedQuery(_live_by_slug)
+
+
 class ArticleDetailView(ArticleFallbackMixin, ArticlePageMixin, DetailView):
     def get_queryset(self):
-        return Article.objects.live().for_listing()
+        return _live_by_slug(timezone.now(), self.kwargs["slug"])
+
+    def get_object(self, queryset=None):
+        """The live article of the address's slug, by a query compiled once per
+        process (articles/prepared.py)."""
+        found = _article_by_slug(now=timezone.now(), slug=self.kwargs["slug"])
+        if len(found) != 1:
+            raise Http404("게재된 기사가 없습니다.")
+        return found[0]
 
 
 class CategoryDetailView(ArticleListMixin, ListView):

@@ -11,6 +11,7 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from articles import fragments
 from articles.models import Article, Author, Byline, Image
 
 _sequence = count(1)
@@ -34,6 +35,14 @@ def make_article(*, categories=(), authors=(), **overrides) -> Article:
     for position, author in enumerate(authors):
         Byline.objects.create(article=article, author=author, position=position)
     return article
+
+
+def update_article(article: Article, **fields) -> None:
+    """Write `fields` straight to the row (a state no action makes directly, such
+    as a public change at a given time), then rebuild its stored fragments as
+    every save does: an UPDATE sends no signal."""
+    Article.objects.filter(pk=article.pk).update(**fields)
+    fragments.refresh([article.pk])
 
 
 def make_author(name="김기자", **overrides) -> Author:

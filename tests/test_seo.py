@@ -12,13 +12,14 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
-from articles import images, seo
+from articles import seo, tasks
 from articles.models import Article
 from tests.factories import (
     make_article,
     make_author,
     make_seed_like_article,
     stored_image,
+    update_article,
 )
 
 SITE = "https://news.example.kr"
@@ -94,7 +95,7 @@ def test_article_page_has_description_canonical_and_open_graph(client):
     kim = make_author("김서울")
     park = make_author("박부산", slug="park")
     article = make_seed_like_article(authors=[park, kim], publish_at=ago(5))
-    Article.objects.filter(pk=article.pk).update(last_public_change_at=ago(1))
+    update_article(article, last_public_change_at=ago(1))
     url = absolute(reverse("articles:detail", kwargs={"slug": article.slug}))
 
     html = page(client, article.get_absolute_url())
@@ -132,7 +133,8 @@ def test_uploaded_image_is_shared_with_an_absolute_url(client):
     article = make_article(image=image)
     # Before its renditions exist nothing is shared: never the private original.
     assert "og:image" not in HeadTags(page(client, article.get_absolute_url())).meta
-    images.generate_renditions(article.image)  # what the task worker does
+    tasks.make_renditions.call(article.image_id)  # what the task worker runs
+    article = Article.objects.get(pk=article.pk)
 
     tags = HeadTags(page(client, article.get_absolute_url()))
     data = json_ld(page(client, article.get_absolute_url()))
@@ -198,7 +200,7 @@ def test_publisher_logo_setting_names_a_static_file(settings):
 @pytest.mark.django_db
 def test_json_ld_is_modified_at_the_last_public_change(client):
     article = make_article(publish_at=ago(5))
-    Article.objects.filter(pk=article.pk).update(last_public_change_at=ago(1))
+    update_article(article, last_public_change_at=ago(1))
 
     data = json_ld(page(client, article.get_absolute_url()))
 
@@ -210,7 +212,7 @@ def test_json_ld_is_modified_at_the_last_public_change(client):
 def test_a_change_before_publication_never_dates_the_page_earlier(client):
     # Corrected at ago(5), then held back and published again at ago(2).
     article = make_article(publish_at=ago(2))
-    Article.objects.filter(pk=article.pk).update(last_public_change_at=ago(5))
+    update_article(article, last_public_change_at=ago(5))
 
     text = page(client, article.get_absolute_url())
     data, head = json_ld(text), HeadTags(text)

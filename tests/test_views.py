@@ -14,7 +14,12 @@ from django.views.defaults import server_error
 
 from articles import listings, workflow
 from articles.models import Article, Author, Byline, Category
-from tests.factories import make_article, make_author, make_seed_like_article
+from tests.factories import (
+    make_article,
+    make_author,
+    make_seed_like_article,
+    update_article,
+)
 from tests.nonpublic import make_nonpublic_articles
 from tests.people import make_staff
 
@@ -277,7 +282,7 @@ def test_article_shows_updated_time_only_after_a_public_change(client):
 def test_public_change_that_is_not_after_publication_shows_one_date(client):
     published = timezone.now() - timedelta(hours=2)
     article = make_article(publish_at=published)
-    Article.objects.filter(pk=article.pk).update(last_public_change_at=published)
+    update_article(article, last_public_change_at=published)
 
     line = dateline(client.get(article.get_absolute_url()))
 

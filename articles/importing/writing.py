@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from search import indexing
 
-from .. import images, workflow
+from .. import fragments, images, workflow
 from ..models import Article, Author, Category, Image, SlugRedirect
 from ..text import nfc, unicode_slug
 from . import assets
@@ -278,7 +278,7 @@ def _import_all(documents, *, now, progress, overwrite_edits, copied) -> ImportR
     result = ImportResult()
     # Each article's search entry is built once, at the end, in batches: not
     # once for the save and again for its categories.
-    with workflow.batch("import"), indexing.deferred():
+    with workflow.batch("import"), indexing.deferred(), fragments.deferred():
         known = _Known.of(documents)
         for done, document in enumerate(documents, start=1):
             warnings: list[str] = []

@@ -113,6 +113,16 @@ class Article(models.Model):
         _("읽는 시간(분)"), editable=False, default=1
     )
 
+    # Stored HTML fragments (articles/fragments.py): rendered when the article,
+    # its categories or its bylines change, shown by lists and the article page.
+    card_html = models.TextField(editable=False, blank=True, default="")
+    lead_html = models.TextField(editable=False, blank=True, default="")
+    page_meta_html = models.TextField(editable=False, blank=True, default="")
+    page_header_html = models.TextField(editable=False, blank=True, default="")
+    fragments_key = models.CharField(
+        max_length=32, editable=False, blank=True, default=""
+    )
+
     image = models.ForeignKey(
         Image,
         verbose_name=_("대표 이미지"),
@@ -471,11 +481,15 @@ def rebuild_article_derived_fields(
 ):
     """Derive before every save; a partial save touching no source derives nothing.
 
-    A raw save (loaddata) always derives everything: never trust a fixture; and
-    a fixture's body over a limit of articles/limits.py is refused unrendered.
+    A raw save (loaddata) always derives everything: never trust a fixture,
+    whose stored fragments are dropped here (and rendered after the save); a
+    fixture body over a limit of articles/limits.py is refused unrendered.
     """
     if raw:
         instance.refuse_body_over_limits()
+        instance.fragments_key = ""
+        for name in ("card_html", "lead_html", "page_meta_html", "page_header_html"):
+            setattr(instance, name, "")
     if raw or update_fields is None:
         instance.refresh_derived_fields()
     elif SOURCE_FIELDS.intersection(update_fields):

@@ -7,8 +7,10 @@ from django import template
 from django.conf import settings
 from django.db import DatabaseError
 from django.utils import timezone
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 
-from .. import seo, sitecache
+from .. import fragments, seo, sitecache
 
 register = template.Library()
 
@@ -68,15 +70,16 @@ def page_url(context, number: int) -> str:
     return f"?{query.urlencode()}" if query else request.path
 
 
-@register.inclusion_tag("articles/includes/category_nav.html")
-def category_nav(current=None, best_effort=False) -> dict:
+@register.simple_tag
+def category_nav(current=None, best_effort=False) -> str:
     """The site navigation: the sections editors chose, in their order.
 
     Until an editor marks a section, categories stand in by name. Either way only
     categories with a live article are listed. Read from the site cache, so a
     page pays no query for it (see sitecache). With `best_effort` (the 404
     page), a database that does not answer leaves the navigation empty rather
-    than turning a 404 into an error page.
+    than turning a 404 into an error page. Written with format_html (every
+    value escaped), not a template: every page shows it.
     """
     try:
         categories = sitecache.site_lists().navigation
@@ -84,7 +87,19 @@ def category_nav(current=None, best_effort=False) -> dict:
         if not best_effort:
             raise
         categories = ()
-    return {"categories": categories, "current": current}
+    current_pk = getattr(current, "pk", None)
+    return format_html_join(
+        "",
+        '<li><a href="{}"{}>{}</a></li>',
+        (
+            (
+                item.get_absolute_url(),
+                mark_safe(' aria-current="page"') if item.pk == current_pk else "",
+                item.name,
+            )
+            for item in categories
+        ),
+    )
 
 
 @register.inclusion_tag("articles/includes/article_meta.html")
@@ -112,3 +127,18 @@ def json_ld(data):
     """Structured data as <script type="application/ld+json">, with <, > and &
     escaped so that no value can close the element."""
     return seo.json_ld_script(data)
+
+
+@register.simple_tag(takes_context=True)
+def article_fragment(context, article, name):
+    """One of the article's stored fragments (see articles/fragments.py); a
+    preview renders it now, from the article as the preview has it."""
+    return fragments.fragment(article, name, live=bool(context.get("is_preview")))
+
+
+@register.simple_tag
+def article_cards(articles, heading=""):
+    """The articles' cards as list items, their titles under `heading` (h2 by
+    default): stored at save time, rendered now only for stale rows."""
+    items = fragments.cards(articles, heading=heading or "h2")
+    return mark_safe("".join(f"<li>{card}</li>" for card in items))

@@ -26,6 +26,7 @@ from django.db import connection, transaction
 
 from search import indexing
 
+from .. import fragments
 from ..models import Article, ArticleTransition
 from . import media
 from .records import actor, record_revision
@@ -113,10 +114,12 @@ class Action:
             self.raise_for(refusal)
         before = Touched.of(current)
         from_status = current.status
-        # The search entry is built once, after the fields and categories moved.
-        with indexing.deferred():
-            fields = self.apply(current, **inputs)
-        return self.finish(article, current, fields, from_status, before, inputs)
+        # The search entry is built once, after the fields and categories moved;
+        # the stored fragments once, after the save (still in the transaction).
+        with fragments.deferred():
+            with indexing.deferred():
+                fields = self.apply(current, **inputs)
+            return self.finish(article, current, fields, from_status, before, inputs)
 
     def finish(self, article, current, fields, from_status, before, inputs):
         if fields:

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from search import indexing
 
-from .. import images, revisions
+from .. import fragments, images, revisions
 from ..models import (
     Article,
     ArticleRevision,
@@ -204,18 +204,25 @@ class SaveArticle(Action):
             before is None or set(names) != before.categories
         )
         # New category rows send no signal the index hears: build the entry
-        # once, after they are written, instead of at the save.
-        with indexing.deferred() if recategorise else nullcontext():
-            edited.save()
-            if recategorise:
-                names = set_categories(edited, categories, new=before is None)
-        people = _authors(bylines)
-        authors = None if bylines is None else list(dict.fromkeys(map(_pk, bylines)))
-        if authors is not None and (before is None or tuple(authors) != before.authors):
-            set_bylines(edited, authors, new=before is None)
-        media.sync_public_files(edited)  # queues renditions when the image changed
-        if before is not None and current.image_id not in (None, edited.image_id):
-            media.release_image(current.image)  # replaced or cleared
+        # once, after they are written, instead of at the save. The stored
+        # fragments too: rendered once, after categories, bylines and
+        # renditions moved.
+        with fragments.deferred():
+            with indexing.deferred() if recategorise else nullcontext():
+                edited.save()
+                if recategorise:
+                    names = set_categories(edited, categories, new=before is None)
+            people = _authors(bylines)
+            authors = (
+                None if bylines is None else list(dict.fromkeys(map(_pk, bylines)))
+            )
+            if authors is not None and (
+                before is None or tuple(authors) != before.authors
+            ):
+                set_bylines(edited, authors, new=before is None)
+            media.sync_public_files(edited)  # queues renditions when the image changed
+            if before is not None and current.image_id not in (None, edited.image_id):
+                media.release_image(current.image)  # replaced or cleared
         action = self.name if before else "create"
         entries = [
             ArticleTransition(

@@ -1,9 +1,10 @@
 """Django's loaddata, with derived data built once and the change signal sent.
 
 Raw saves bypass the workflow, but not the receivers: each article's body is
-rendered by the pre_save receiver (a fixture never brings its own HTML) and its
-search entry is rebuilt. Here every article touched is indexed once, in
-batches, when the load ends (`search.indexing.deferred`), and rows this load
+rendered by the pre_save receiver (a fixture never brings its own HTML), its
+search entry is rebuilt and its stored fragments rendered (articles/fragments.py).
+Here every article touched is indexed and rendered once, in batches, when the
+load ends (`search.indexing.deferred`, `fragments.deferred`), and rows this load
 saved are not looked up again by natural key (`articles.models.loading`).
 
 Fixtures save raw: no action runs, so nothing would tell a cache that articles
@@ -21,7 +22,7 @@ says which object and which limit, without a traceback.
 from django.core.management.base import CommandError
 from django.core.management.commands import loaddata
 
-from articles import limits, workflow
+from articles import fragments, limits, workflow
 from articles.models import Article, Byline, CategorizedArticle
 from search import indexing
 
@@ -48,7 +49,7 @@ class Command(loaddata.Command):
     def loaddata(self, fixture_labels):
         self.article_ids = set()
         # Inside loaddata's transaction: the entries commit with the rows.
-        with loading.remembered(), indexing.deferred():
+        with loading.remembered(), indexing.deferred(), fragments.deferred():
             super().loaddata(fixture_labels)
         if self.article_ids:
             workflow.announce(

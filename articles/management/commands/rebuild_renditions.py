@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from ... import images
+from ... import fragments, images
 from ...models import Article, Image
 from ...workflow import media
 
@@ -33,6 +33,8 @@ class Command(BaseCommand):
         for image in rows.iterator(chunk_size=100):
             with transaction.atomic():
                 changed = images.generate_renditions(image, force=force)
+                if changed:  # written with UPDATE: the cards show them
+                    fragments.refresh(list(image.articles.values_list("pk", flat=True)))
             if not image.renditions:
                 failed += 1
                 self.stderr.write(f"Could not read {image.file.name} ({image.pk})")

@@ -28,7 +28,7 @@ from django.utils import timezone
 
 from search import indexing
 
-from ... import demo_corpus, images, workflow
+from ... import demo_corpus, fragments, images, workflow
 from ...models import Article, Author, Byline, CategorizedArticle, Category, Image
 from ...models.image import featured_image_path
 from ...text import unicode_slug
@@ -103,6 +103,7 @@ class Command(BaseCommand):
             pks = self._articles(articles, image_count, rng, categories, authors, out)
             self._index(pks, out)
         self._renditions(pks, out)
+        self._fragments(pks, out)
         # Bulk inserts send no signals: tell the caches, as loaddata does.
         workflow.announce(Article.objects.filter(pk__in=pks), action="seed_demo")
         if verbosity:
@@ -205,6 +206,16 @@ class Command(BaseCommand):
         for start in range(0, len(pks), BATCH):
             chunk = pks[start : start + BATCH]
             indexing.reindex(Article.objects.filter(pk__in=chunk), using="default")
+            progress.update(start + len(chunk))
+        progress.finish()
+
+    def _fragments(self, pks: list[int], out) -> None:
+        """Bulk inserts send no signals: render the stored cards here."""
+        progress = Progress(out, "fragments", len(pks))
+        for start in range(0, len(pks), BATCH):
+            chunk = pks[start : start + BATCH]
+            with transaction.atomic():
+                fragments.refresh(chunk)
             progress.update(start + len(chunk))
         progress.finish()
 

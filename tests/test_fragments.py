@@ -1,0 +1,87 @@
+"""Stored cards and article-page fragments: shown, refreshed, never stale."""
+
+import pytest
+
+from articles import fragments, workflow
+from articles.models import Category
+from tests.factories import make_article, make_author
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_saved_article_stores_its_card_with_korean_date_and_links():
+    kim = make_author("김서울", slug="kim")
+    article = make_article(title="서울시 예산안", categories=["정치"], authors=[kim])
+    article.refresh_from_db()
+
+    assert fragments.is_current(article)
+    assert "서울시 예산안" in article.card_html
+    assert "김서울" in article.card_html
+    assert "정치" in article.card_html
+    assert f"{article.publish_at.year}년" in article.card_html
+
+
+def test_renaming_a_category_shows_on_the_next_request(client):
+    article = make_article(categories=["정치"])
+    category = Category.objects.get(name="정치")
+    assert "정치" in client.get("/").content.decode()
+
+    category.name = "국회와 정당"
+    category.save()
+
+    page = client.get("/").content.decode()
+    assert "국회와 정당" in page
+    article.refresh_from_db()
+    assert "국회와 정당" in article.card_html
+
+
+def test_renaming_an_author_shows_on_the_next_request(client):
+    author = make_author("김기자")
+    article = make_article(authors=[author])
+
+    author.name = "박기자"
+    author.save()
+
+    assert "박기자" in client.get("/").content.decode()
+    assert "박기자" in client.get(article.get_absolute_url()).content.decode()
+
+
+def test_a_title_edit_through_the_workflow_shows_on_lists_and_page(client, editor):
+    article = make_article(title="첫 제목")
+    client.get("/")
+    article.title = "고친 제목"
+    workflow.save_article(article, by=editor, expected_version=article.version)
+
+    assert "고친 제목" in client.get("/").content.decode()
+    assert "첫 제목" not in client.get("/").content.decode()
+
+
+def test_a_hostile_title_is_stored_escaped(client):
+    article = make_article(title='<script>alert("x")</script> 기사')
+    article.refresh_from_db()
+
+    assert "<script>alert" not in article.card_html
+    assert "&lt;script&gt;" in article.card_html
+    assert "<script>alert" not in client.get("/").content.decode()
+
+
+def test_fragments_made_with_other_settings_are_rendered_per_request(client, settings):
+    article = make_article()
+    settings.NEWSROOM_SITE_URL = "https://news.example.kr"
+
+    page = client.get(article.get_absolute_url()).content.decode()
+
+    assert 'rel="canonical" href="https://news.example.kr/' in page
+
+
+def test_a_prepared_query_runs_with_each_requests_inputs(client, editor):
+    """The article query is compiled once: a second article, and one taken down
+    since, still get their own answers."""
+    first = make_article(title="첫째 기사")
+    second = make_article(title="둘째 기사")
+    assert "첫째 기사" in client.get(first.get_absolute_url()).content.decode()
+    assert "둘째 기사" in client.get(second.get_absolute_url()).content.decode()
+
+    workflow.take_down(first, by=editor, notice="법원 결정에 따라 삭제했습니다.")
+
+    assert client.get(first.get_absolute_url()).status_code == 410
