@@ -148,7 +148,8 @@ if REDIS_URL := env("REDIS_URL", ""):
     _redis_timeout = env_int("NEWSROOM_REDIS_TIMEOUT_MS", 500, minimum=1) / 1000
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's RedisCache, keeping one redis client (newsroom/redis_cache.py).
+            "BACKEND": "newsroom.redis_cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env("NEWSROOM_CACHE_PREFIX", "newsroom"),
             "OPTIONS": {
