@@ -256,6 +256,10 @@ def site_env(workdir: Path, database_url: str, mode: Mode) -> dict:
         WEB_CONCURRENCY=WORKERS,
     )
     env.update(mode.env)
+    if "NEWSROOM_CACHE_PREFIX" in env:
+        # Each database's sites apart: its pages and tokens are its own.
+        vendor = database_url.split(":", 1)[0]
+        env["NEWSROOM_CACHE_PREFIX"] = f"{REDIS_PREFIX}-{vendor}"
     return env
 
 
@@ -552,7 +556,7 @@ def forget_redis_keys() -> int:
 
     try:
         client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
-        keys = list(client.scan_iter(match=f"{REDIS_PREFIX}:*", count=1000))
+        keys = list(client.scan_iter(match=f"{REDIS_PREFIX}-*", count=1000))
         for start in range(0, len(keys), 1000):
             client.delete(*keys[start : start + 1000])
     except redis.RedisError:
