@@ -292,14 +292,11 @@ class PageCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        readable = request.method == "GET" and is_anonymous(request)
-        key = entry_key(request) if readable and enabled() else None
-        if key is not None:
-            # Only public pages are ever stored, so a hit needs no URL lookup.
-            hit = self.lookup(request, key)
-            if hit is not None:
-                return hit
-        page = public_page(request) if readable else None
+        page = None
+        if request.method == "GET" and is_anonymous(request):
+            # Resolved first: a page that is never cached (/healthz, the
+            # admin) must not depend on the cache answering.
+            page = public_page(request)
         if page is None:
             # Editors' requests: what their changes invalidate is acted on once.
             from .invalidation import collecting
@@ -308,6 +305,12 @@ class PageCacheMiddleware:
                 return self.get_response(request)
         if not (enabled() or headers_enabled()):
             return self.get_response(request)
+
+        key = entry_key(request) if enabled() else None
+        if key is not None:
+            hit = self.lookup(request, key)
+            if hit is not None:
+                return hit
 
         started = now_token()
         request._page_keys = set()
