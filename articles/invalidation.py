@@ -144,11 +144,7 @@ def collecting():
 
 def act(keys: set[str]) -> None:
     """Move the page cache's tokens for `keys` and purge them from Varnish."""
-    now = pagecache.now_token()
-    cache.set_many(
-        {pagecache.token_key(key): now for key in keys},
-        timeout=pagecache.token_timeout(),
-    )
+    cache.set_many(pagecache.moved_tokens(keys), timeout=pagecache.token_timeout())
     cache.delete(pagecache.SCHEDULE_KEY)
     purge(keys)
 

@@ -30,9 +30,19 @@ remembers the tokens of its keys as they were when it was stored, and is a
 miss as soon as any of them differs.
 An entry is not stored when one of its keys was invalidated while the page was
 rendering, so a page read before a commit is never kept after its purge.
+
+A hit costs one round trip of two keys, however many keys the page carries
+(the front page has dozens): every invalidation also gives the cache a new
+*epoch* (a random number) in the same atomic write as its tokens. An entry
+records the epoch read together with its tokens when it was stored; while the
+epoch is still that one, no key has been invalidated since and the tokens need
+no check. Once it has moved, the entry's tokens are read and compared (a second
+round trip), and this process remembers that the entry was still fresh at the
+new epoch, so it checks each entry once per invalidation, not once per hit.
 """
 
 import hashlib
+import random
 import time
 from datetime import datetime
 
@@ -69,16 +79,27 @@ EVERY_PAGE = ("nav",)
 PERSONAL_COOKIES = ("messages",)
 # Headers never stored with a page.
 UNSHARED_HEADERS = {"set-cookie", "age", "x-page-cache"}
+# A request without these can only get the full answer.
+CONDITIONAL_HEADERS = (
+    "HTTP_IF_MATCH",
+    "HTTP_IF_NONE_MATCH",
+    "HTTP_IF_MODIFIED_SINCE",
+    "HTTP_IF_UNMODIFIED_SINCE",
+)
 KEY_HEADER = "xkey"
-ENTRY_PREFIX = "page:"
+# v2: entries carry their epoch and an id (see lookup()).
+ENTRY_PREFIX = "page:v2:"
 TOKEN_PREFIX = "pagekey:"
 SCHEDULE_KEY = "schedule:next-change"
 NO_CHANGE = "none"
 
 
-# Per process: entry key -> its token keys, to fetch both in one round trip.
-_known_tokens: dict[str, tuple[str, ...]] = {}
-KNOWN_TOKENS_LIMIT = 20_000
+EPOCH_KEY = "pagekey-epoch"
+
+# Per process: entry key -> (entry id, epoch) at which its tokens were found
+# unchanged, so the next hits at that epoch skip the check.
+_fresh_at: dict[str, tuple[int, int]] = {}
+FRESH_AT_LIMIT = 20_000
 
 
 def enabled() -> bool:
@@ -230,18 +251,36 @@ def now_token() -> int:
     return time.time_ns() // 1000
 
 
-def tokens(keys) -> dict[str, int]:
-    """The current invalidation token of each key; a key never invalidated gets
-    one now (0: older than every page)."""
+def new_epoch() -> int:
+    """A value the epoch has never had (62 random bits: stored unpickled)."""
+    return random.getrandbits(62)
+
+
+def moved_tokens(keys) -> dict[str, int]:
+    """What an invalidation of `keys` writes, in one set_many (atomic on Redis):
+    their new tokens and a new epoch."""
+    now = now_token()
+    return {**{token_key(key): now for key in keys}, EPOCH_KEY: new_epoch()}
+
+
+def tokens(keys) -> tuple[dict[str, int], int | None]:
+    """The current invalidation token of each key and the epoch, read together.
+
+    A key never invalidated gets a token now (0: older than every page), and a
+    missing epoch a new value; then everything is read again in one get_many,
+    so the epoch returned is never newer than the tokens beside it.
+    """
     names = [token_key(key) for key in keys]
-    found = cache.get_many(names)
-    missing = [name for name in names if name not in found]
+    found = cache.get_many([*names, EPOCH_KEY])
+    missing = [name for name in (*names, EPOCH_KEY) if name not in found]
     if missing:
         # add(), not set(): an invalidation racing this must win.
         for name in missing:
-            cache.add(name, 0, timeout=token_timeout())
-        found.update(cache.get_many(missing))
-    return {name[len(TOKEN_PREFIX) :]: found.get(name, 0) for name in names}
+            value = new_epoch() if name == EPOCH_KEY else 0
+            cache.add(name, value, timeout=token_timeout())
+        found = cache.get_many([*names, EPOCH_KEY])
+    current = {name[len(TOKEN_PREFIX) :]: found.get(name, 0) for name in names}
+    return current, found.get(EPOCH_KEY)
 
 
 def etag_of(content: bytes) -> str:
@@ -255,6 +294,8 @@ class PageCacheMiddleware:
     def __call__(self, request):
         page = None
         if request.method == "GET" and is_anonymous(request):
+            # Resolved first: a page that is never cached (/healthz, the
+            # admin) must not depend on the cache answering.
             page = public_page(request)
         if page is None:
             # Editors' requests: what their changes invalidate is acted on once.
@@ -312,18 +353,20 @@ class PageCacheMiddleware:
         return response
 
     def store(self, key, response, keys, started, seconds):
-        current = tokens(keys)
+        current, epoch = tokens(keys)
         if any(token > started for token in current.values()):
             return  # invalidated while rendering: the page may show old content
-        headers = [
-            (name, value)
+        headers = {
+            name: value
             for name, value in response.items()
             if name.lower() not in UNSHARED_HEADERS
-        ]
+        }
         entry = {
             "content": response.content,
             "headers": headers,
             "tokens": current,
+            "epoch": epoch,
+            "id": random.getrandbits(62),
             "stored_at": time.time(),
             # Checked on every hit as well: the cache's own expiry may run on
             # another clock (Redis'), and a scheduled change must never wait.
@@ -332,34 +375,33 @@ class PageCacheMiddleware:
         cache.set(key, entry, timeout=seconds)
 
     def lookup(self, request, key):
-        # One round trip to the cache when this process has seen the page: the
-        # entry and its keys' tokens in a single get_many (one MGET on Redis).
-        names = _known_tokens.get(key)
-        if names is not None:
-            found = cache.get_many([key, *names])
-            entry = found.pop(key, None)
-        else:
-            entry, found = cache.get(key), None
+        found = cache.get_many([key, EPOCH_KEY])
+        entry, epoch = found.get(key), found.get(EPOCH_KEY)
         if entry is None or time.time() >= entry["expires_at"]:
             return None
-        wanted = [token_key(name) for name in entry["tokens"]]
-        if found is None or set(names) != set(wanted):
-            found = cache.get_many(wanted)
-            if len(_known_tokens) >= KNOWN_TOKENS_LIMIT:
-                _known_tokens.clear()
-            _known_tokens[key] = tuple(wanted)
-        current = found
-        for name, token in entry["tokens"].items():
-            if current.get(token_key(name)) != token:
-                return None
-        response = HttpResponse(entry["content"])
-        for name, value in entry["headers"]:
-            response[name] = value
+        if epoch is None or not (
+            entry["epoch"] == epoch or _fresh_at.get(key) == (entry["id"], epoch)
+        ):
+            # Read after the epoch. An invalidation writes its tokens, then
+            # (atomically on Redis) the epoch: one whose tokens this read
+            # misses moves the epoch past `epoch`, and the next hit checks again.
+            names = {name: token_key(name) for name in entry["tokens"]}
+            current = cache.get_many(names.values())
+            for name, token in entry["tokens"].items():
+                if current.get(names[name]) != token:
+                    return None
+            if epoch is not None:
+                if len(_fresh_at) >= FRESH_AT_LIMIT:
+                    _fresh_at.clear()
+                _fresh_at[key] = (entry["id"], epoch)
+        response = HttpResponse(entry["content"], headers=entry["headers"])
         response["Age"] = str(max(0, int(time.time() - entry["stored_at"])))
         response["X-Page-Cache"] = "HIT"
         return self.conditional(request, response)
 
     def conditional(self, request, response):
+        if not any(name in request.META for name in CONDITIONAL_HEADERS):
+            return response
         answer = get_conditional_response(
             request,
             etag=response.get("ETag"),

@@ -148,7 +148,8 @@ if REDIS_URL := env("REDIS_URL", ""):
     _redis_timeout = env_int("NEWSROOM_REDIS_TIMEOUT_MS", 500, minimum=1) / 1000
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's RedisCache, keeping one redis client (newsroom/redis_cache.py).
+            "BACKEND": "newsroom.redis_cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env("NEWSROOM_CACHE_PREFIX", "newsroom"),
             "OPTIONS": {
@@ -161,7 +162,17 @@ if REDIS_URL := env("REDIS_URL", ""):
     # database so an eviction or a Redis restart logs no editor out.
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Room for the pages of a site of thousands of articles and their
+    # invalidation tokens (a page and its article's token are two entries): at
+    # Django's default of 300 the page cache culls a third of itself every few
+    # renders and mostly misses. A page is about 20-50 KB, so a worker holds
+    # a few hundred MB at most.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": 20_000},
+        }
+    }
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": f"django.contrib.auth.password_validation.{name}"}

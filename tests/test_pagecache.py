@@ -186,6 +186,61 @@ def test_an_unrelated_key_leaves_the_page_cached(client, page_cache):
     assert get(client, article.get_absolute_url())["X-Page-Cache"] == "HIT"
 
 
+def test_hit_carries_the_security_headers_of_a_rendered_page(client, page_cache):
+    make_article(title="보안 머리글 기사")
+    miss = get(client, "/")
+    hit = get(client, "/")
+    assert hit["X-Page-Cache"] == "HIT"
+    for name in (
+        "X-Content-Type-Options",
+        "X-Frame-Options",
+        "Referrer-Policy",
+        "Cross-Origin-Opener-Policy",
+        "Content-Security-Policy",
+    ):
+        assert hit[name] == miss[name], name
+    assert "frame-ancestors 'none'" in hit["Content-Security-Policy"]
+    assert "Set-Cookie" not in hit and "Vary" not in hit
+
+
+def test_page_checked_after_an_unrelated_change_is_still_purged_by_its_own(
+    client, page_cache
+):
+    """A hit after another key's invalidation checks the page's keys once and
+    remembers it was fresh; that memory must not outlive the page's own purge."""
+    from articles import invalidation
+
+    article = make_article(title="처음 제목")
+    url = article.get_absolute_url()
+    get(client, url)
+    assert get(client, url)["X-Page-Cache"] == "HIT"
+    invalidation.invalidate({"category-999999"})
+    for _ in range(2):
+        assert get(client, url)["X-Page-Cache"] == "HIT"
+    Article.objects.filter(pk=article.pk).update(title="바뀐 제목")
+    invalidation.invalidate({f"article-{article.pk}"})
+    fresh = get(client, url)
+    assert fresh["X-Page-Cache"] == "MISS" and "바뀐 제목" in fresh.content.decode()
+
+
+def test_a_lost_epoch_falls_back_to_the_tokens(client, page_cache):
+    """The cache may evict the epoch (a full Redis): hits then check every
+    token, and the next invalidation still purges."""
+    from articles import invalidation
+
+    article = make_article(title="에포크 기사")
+    url = article.get_absolute_url()
+    get(client, url)
+    cache.delete(pagecache.EPOCH_KEY)
+    assert get(client, url)["X-Page-Cache"] == "HIT"
+    Article.objects.filter(pk=article.pk).update(title="에포크 뒤 기사")
+    invalidation.invalidate({f"article-{article.pk}"})
+    fresh = get(client, url)
+    assert (
+        fresh["X-Page-Cache"] == "MISS" and "에포크 뒤 기사" in fresh.content.decode()
+    )
+
+
 def test_page_invalidated_while_it_rendered_is_not_stored(client, page_cache):
     """A render that read the database before a commit must not outlive its purge."""
     article = make_article()

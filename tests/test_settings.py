@@ -115,6 +115,22 @@ def test_redis_cache_stores_korean_values():
     cache.delete("제목")
 
 
+def test_production_redis_cache_keeps_one_client_and_round_trips_korean():
+    """newsroom.redis_cache: Django's cache, without a new client per call."""
+    require(redis_is_up(), f"Redis at {REDIS_URL}")
+    from newsroom.redis_cache import RedisCache as SharedClientCache
+
+    cache = SharedClientCache(REDIS_URL, {"KEY_PREFIX": "newsroom-test"})
+    cache.set_many({"제목": "푸틴 방북", "부제": "평양 도착"}, 30)
+    assert cache.get_many(["제목", "부제"]) == {
+        "제목": "푸틴 방북",
+        "부제": "평양 도착",
+    }
+    assert cache._cache.get_client() is cache._cache.get_client(write=True)
+    cache.delete_many(["제목", "부제"])
+    assert cache.get("제목") is None
+
+
 # Local mode: `make run` writes .env; only manage.py reads it, and only when the
 # environment has no DJANGO_DEBUG. Each test runs in a scratch copy of the
 # checkout with a .env the test writes, never the checkout's own.
