@@ -3,8 +3,10 @@
 import html
 import io
 import json
+import os
 import random
 import re
+import sys
 import time
 import unicodedata
 from datetime import timedelta
@@ -1080,6 +1082,66 @@ def test_background_rebuild_refuses_without_a_task_queue():
 
     with pytest.raises(CommandError, match="none is configured"):
         call_command("rebuild_search_index", background=True, stdout=io.StringIO())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_background_rebuild_by_a_real_worker_serves_the_old_index_until_done(
+    client, settings
+):
+    if connection.vendor != "postgresql":
+        pytest.skip(
+            "PostgreSQL only (set DATABASE_URL=postgres://...): the worker is "
+            "another process, and the in-memory SQLite test database is invisible "
+            "to it"
+        )
+    import subprocess
+
+    from django_tasks_db.models import DBTaskResult
+
+    from tests.task_queue import DATABASE_BACKEND, ROOT
+
+    settings.TASKS = DATABASE_BACKEND
+    for n in range(150):
+        quiet_article(title=f"지진 소식 {n}")
+    # update() sends no signal: the old index says "지진", the articles "해일".
+    Article.objects.update(title="해일 소식")
+    page = ("해일 소식",) * 20
+    # Each search answers from one index, old or new: the old word finds a
+    # whole page or nothing, the new word nothing or a whole page.
+    old, new = {"지진": page, "해일": ()}, {"지진": (), "해일": page}
+
+    def answer(q):
+        return tuple(result_titles(search(client, q)))
+
+    call_command(
+        "rebuild_search_index", background=True, batch_size=1, stdout=io.StringIO()
+    )
+    assert DBTaskResult.objects.get().status == "READY"
+    assert {q: answer(q) for q in old} == old
+
+    db = connection.settings_dict
+    url = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
+    worker = subprocess.Popen(
+        [sys.executable, "manage.py", "db_worker", "--batch", "--no-startup-delay",
+         "--no-reload", "--verbosity", "0"],
+        cwd=ROOT, env={**os.environ, "DATABASE_URL": url},
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    seen = []  # (building?, query, answer) while the worker runs
+    while worker.poll() is None:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT to_regclass('search_searchentry_shadow')")
+            building = cursor.fetchone()[0] is not None
+        seen += [(building, q, answer(q)) for q in old]
+    _, stderr = worker.communicate(timeout=60)
+
+    assert worker.returncode == 0, stderr
+    assert DBTaskResult.objects.get().status == "SUCCESSFUL"
+    # While the shadow index was being built, readers got the whole old
+    # answer; no search ever saw a part of either index.
+    assert {(True, q, answered) for q, answered in old.items()} <= set(seen)
+    assert all(answered in {old[q], new[q]} for _, q, answered in seen)
+    assert {q: answer(q) for q in new} == new
 
 
 def test_after_a_rebuild_the_index_and_its_foreign_key_are_in_place(client):

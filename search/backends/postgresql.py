@@ -143,8 +143,13 @@ class PostgreSQLBackend(SearchBackend):
             )
             (primary_key,) = cursor.fetchone()
             # Readers wait for the renames only (milliseconds), never see a
-            # half-built index.
-            cursor.execute(f"LOCK TABLE {TABLE} IN ACCESS EXCLUSIVE MODE")
+            # half-built index. Dropping the old table drops its foreign key,
+            # which locks articles_article exclusively too: take that lock
+            # first, in the order readers take theirs (articles, then
+            # entries), or a search running meanwhile deadlocks with the swap.
+            cursor.execute(
+                f"LOCK TABLE articles_article, {TABLE} IN ACCESS EXCLUSIVE MODE"
+            )
             # Deferred foreign key checks still pending on the old table (rows
             # written earlier in this transaction) must run before it goes.
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
