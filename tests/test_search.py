@@ -937,6 +937,46 @@ def test_past_the_count_limit_the_page_says_more_than_and_shows_newest(
     assert result_titles(response) == ["소식 0", "소식 1", "소식 2"]
 
 
+def test_a_very_common_word_is_answered_from_the_newest_articles(client, monkeypatch):
+    # Scaled down: "very common" is 4 of the 5 newest, 3 results the limit.
+    monkeypatch.setattr("search.query.COUNT_LIMIT", 3)
+    monkeypatch.setattr("search.views.COUNT_LIMIT", 3)
+    monkeypatch.setattr("search.query.PROBE", 5)
+    now = timezone.now()
+    for n, title in enumerate(["폭염 1", "소나기", "폭염 2", "폭염 3", "폭염 4"]):
+        quiet_article(title=title, publish_at=now - timedelta(hours=n))
+    quiet_article(title="폭염 옛날", publish_at=now - timedelta(days=30))
+
+    response = search(client, "폭염")
+
+    assert "검색 결과 3건 이상" in response.content.decode()
+    assert result_titles(response) == ["폭염 1", "폭염 2", "폭염 3"]
+
+
+def test_when_the_newest_articles_mislead_the_index_still_finds_the_rest(
+    client, monkeypatch
+):
+    # The 5 newest all match, then a gap: the window from them holds too few.
+    monkeypatch.setattr("search.query.COUNT_LIMIT", 6)
+    monkeypatch.setattr("search.views.COUNT_LIMIT", 6)
+    monkeypatch.setattr("search.query.PROBE", 5)
+    now = timezone.now()
+    for n in range(5):
+        quiet_article(title=f"폭염 새 {n}", publish_at=now - timedelta(hours=n))
+    for n in range(20):
+        quiet_article(title=f"소나기 {n}", publish_at=now - timedelta(days=1, hours=n))
+    for n in range(5):
+        quiet_article(title=f"폭염 옛 {n}", publish_at=now - timedelta(days=9, hours=n))
+
+    response = search(client, "폭염")
+
+    assert "검색 결과 6건 이상" in response.content.decode()
+    assert result_titles(response) == [
+        *(f"폭염 새 {n}" for n in range(5)),
+        "폭염 옛 0",
+    ]
+
+
 def test_search_page_query_count_is_pinned(client, settings):
     settings.NEWSROOM_ARTICLES_PER_PAGE = 2
     for n in range(5):
@@ -951,14 +991,15 @@ def test_search_page_query_count_is_pinned(client, settings):
         with CaptureQueriesContext(connection) as queries:
             response = search(client, "가뭄", **params)
         assert response.status_code == 200
-        # The page's own queries on top of what every page costs: match ids, and
+        # The page's own queries on top of what every page costs: the test of
+        # the newest articles (is the word very common?), match ids, and
         # the articles with their categories and bylines (one query, see
         # for_listing), and PostgreSQL's time limit.
         # (Savepoints exist only because each test runs in a transaction.)
         own = sum("SAVEPOINT" not in q["sql"] for q in queries.captured_queries) - len(
             base
         )
-        assert own == (3 if connection.vendor == "postgresql" else 2), [
+        assert own == (4 if connection.vendor == "postgresql" else 3), [
             q["sql"] for q in queries.captured_queries
         ]
 

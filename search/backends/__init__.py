@@ -10,17 +10,27 @@ says what an OpenSearch/Elasticsearch backend with the nori analyser maps to.
 from dataclasses import dataclass
 
 from django.db import connections
-from django.db.models import F, QuerySet, Value
+from django.db.models import F, Q, QuerySet, Value
 from django.db.models.functions import StrIndex
 from django.db.models.lookups import GreaterThan
 
 from ..analysis import Query
+from ..models import SearchEntry
 
 
-def holds(field: str, text: str) -> GreaterThan:
+def holds(field: str, text: str, prefix: str = "search_entry__") -> GreaterThan:
     """`text` occurs in the entry's `field` (a compact text): instr() on SQLite,
-    strpos() on PostgreSQL, plain searches far cheaper than LIKE '%...%'."""
-    return GreaterThan(StrIndex(F(f"search_entry__{field}"), Value(text)), 0)
+    strpos() on PostgreSQL, plain searches far cheaper than LIKE '%...%'.
+    `prefix` reaches the entry from an article; "" on SearchEntry itself."""
+    return GreaterThan(StrIndex(F(f"{prefix}{field}"), Value(text)), 0)
+
+
+def holds_every_phrase(query: Query, phrases=None, prefix="search_entry__") -> Q:
+    """The substring test of every phrase (of `phrases`, default all)."""
+    condition = Q()
+    for phrase in query.phrases if phrases is None else phrases:
+        condition &= Q(holds("document", phrase.match, prefix))
+    return condition
 
 
 @dataclass(frozen=True)
@@ -51,7 +61,33 @@ class SearchBackend:
         raise NotImplementedError
 
     def filter(self, articles: QuerySet, query: Query) -> QuerySet:
-        """`articles` narrowed to those matching every phrase of `query`."""
+        """`articles` narrowed to those matching every phrase of `query`.
+
+        The index picks candidate entries by the phrases' terms, the substring
+        test decides the phrases the index cannot (see
+        Phrase.decided_by_index), and OVERFLOW entries, which the index cannot
+        tell apart, are always tested. Both are subqueries of entry ids, so
+        the articles can be walked newest first and stop early.
+        """
+        checked = [p for p in query.phrases if not p.decided_by_index]
+        entries = SearchEntry.objects.using(articles.db)
+        picked = self.candidates(entries, query).filter(
+            holds_every_phrase(query, checked, prefix="")
+        )
+        overflow = self.candidates(entries, None).filter(
+            holds_every_phrase(query, prefix="")
+        )
+        # One subquery, not an OR of two: its estimated size lets the planner
+        # start from the few entries of a rare word, or walk the articles
+        # newest first for a common one.
+        return articles.filter(
+            pk__in=picked.values("article_id").union(
+                overflow.values("article_id"), all=True
+            )
+        )
+
+    def candidates(self, entries: QuerySet, query: Query | None) -> QuerySet:
+        """`entries` holding every term of `query`'s phrases (None: OVERFLOW)."""
         raise NotImplementedError
 
     # A full rebuild goes to shadow tables first, so readers keep the old

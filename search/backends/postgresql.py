@@ -13,7 +13,7 @@ from django.db.models import QuerySet
 
 from ..analysis import OVERFLOW, Query
 from ..models import SearchEntry
-from . import IndexedArticle, SearchBackend, holds
+from . import IndexedArticle, SearchBackend
 
 TABLE = "search_searchentry"
 SHADOW = "search_searchentry_shadow"
@@ -33,10 +33,12 @@ def tsvector_literal(terms) -> str:
     return " ".join(lexeme(term) for term in sorted(terms))
 
 
-def tsquery_literal(query: Query) -> str:
+def tsquery_literal(query: Query | None) -> str:
+    """Every term of every phrase; None: the OVERFLOW entries."""
+    if query is None:
+        return lexeme(OVERFLOW)
     terms = dict.fromkeys(term for phrase in query.phrases for term in phrase.terms)
-    wanted = " & ".join(lexeme(term) for term in terms)
-    return f"({wanted}) | {lexeme(OVERFLOW)}"
+    return " & ".join(lexeme(term) for term in terms)
 
 
 def rum_available(connection) -> bool:
@@ -86,12 +88,8 @@ class PostgreSQLBackend(SearchBackend):
     def remove(self, article_ids: list[int]) -> None:
         SearchEntry.objects.using(self.using).filter(pk__in=article_ids).delete()
 
-    def filter(self, articles: QuerySet, query: Query) -> QuerySet:
-        conditions = {"search_entry__terms__matches": tsquery_literal(query)}
-        articles = articles.filter(**conditions)
-        for phrase in query.phrases:
-            articles = articles.filter(holds("document", phrase.match))
-        return articles
+    def candidates(self, entries: QuerySet, query: Query | None) -> QuerySet:
+        return entries.filter(terms__matches=tsquery_literal(query))
 
     # A rebuild fills a whole new table, indexes it, and renames it into
     # place: inserting 100,000 rows into a live RUM index row by row would take

@@ -14,7 +14,7 @@ from django.db.models.expressions import RawSQL
 
 from ..analysis import OVERFLOW, Query
 from ..models import SearchEntry
-from . import IndexedArticle, SearchBackend, holds
+from . import IndexedArticle, SearchBackend
 
 FTS_TABLE = "search_fts"
 TABLE = "search_searchentry"
@@ -26,10 +26,12 @@ CREATE_FTS = (
 )
 
 
-def match_expression(query: Query) -> str:
+def match_expression(query: Query | None) -> str:
+    """Every term of every phrase; None: the OVERFLOW entries."""
+    if query is None:
+        return f'"{OVERFLOW}"'
     terms = dict.fromkeys(term for phrase in query.phrases for term in phrase.terms)
-    wanted = " AND ".join('"' + term.replace('"', '""') + '"' for term in terms)
-    return f'({wanted}) OR "{OVERFLOW}"'
+    return " AND ".join('"' + term.replace('"', '""') + '"' for term in terms)
 
 
 class SQLiteBackend(SearchBackend):
@@ -105,12 +107,10 @@ class SQLiteBackend(SearchBackend):
             cursor.execute(f"DROP TABLE {FTS_TABLE}")
             cursor.execute(f"ALTER TABLE {FTS_SHADOW} RENAME TO {FTS_TABLE}")
 
-    def filter(self, articles: QuerySet, query: Query) -> QuerySet:
-        candidates = RawSQL(
-            f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s",
-            [match_expression(query)],
+    def candidates(self, entries: QuerySet, query: Query | None) -> QuerySet:
+        return entries.filter(
+            pk__in=RawSQL(
+                f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s",
+                [match_expression(query)],
+            )
         )
-        articles = articles.filter(pk__in=candidates)
-        for phrase in query.phrases:
-            articles = articles.filter(holds("document", phrase.match))
-        return articles
