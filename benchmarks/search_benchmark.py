@@ -25,6 +25,7 @@ Latin acronyms at known shares.
 """
 
 import argparse
+import hashlib
 import itertools
 import os
 import random
@@ -327,7 +328,7 @@ def run(options) -> None:
     from search.analysis import parse_query
     from search.backends import backend_for
     from search.models import SearchEntry
-    from search.query import matching, ranked_ids
+    from search.query import COUNT_LIMIT, matching, ranked_ids, time_limit
 
     settings.STORAGES = {
         **settings.STORAGES,
@@ -353,51 +354,73 @@ def run(options) -> None:
     live = Article.objects.live
 
     def count_and_page(query, page=1, sort="relevance"):
-        ids, more = ranked_ids(live(), query, sort)
-        chosen = ids[(page - 1) * per_page : page * per_page]
-        articles = list(Article.objects.filter(pk__in=chosen).for_listing())
+        # As the view runs it: inside the search's time limit (and planner
+        # settings), the bounded match ids, then the page's articles.
+        with time_limit(connection.alias):
+            ids, more = ranked_ids(live(), query, sort)
+            chosen = ids[(page - 1) * per_page : page * per_page]
+            articles = list(Article.objects.filter(pk__in=chosen).for_listing())
         return len(ids), more, len(articles)
 
-    def recall(query) -> float:
+    def check(query) -> tuple[float, bool, str]:
+        """Recall of the index path, whether the served date-sorted ids are
+        exactly the newest matches by a scan, and a digest of them."""
         found = set(matching(live(), query).values_list("pk", flat=True))
         scan = live()
         for phrase in query.phrases:
             scan = scan.filter(search_entry__document__contains=phrase.match)
-        truth = set(scan.values_list("pk", flat=True))
-        return 1.0 if not truth else len(found & truth) / len(truth)
+        newest = list(scan.order_by("-publish_at", "-pk").values_list("pk", flat=True))
+        truth = set(newest)
+        with time_limit(connection.alias):
+            served, _more = ranked_ids(live(), query, "date")
+        exact = served == newest[: len(served)] and (
+            len(served) == len(newest) or len(served) == COUNT_LIMIT
+        )
+        digest = hashlib.sha1(repr(served).encode()).hexdigest()[:6]
+        return (1.0 if not truth else len(found & truth) / len(truth)), exact, digest
 
-    say(f"\nPer query class: {options.runs} timed runs of each query after a warm-up")
-    say(
-        f"{'class':<18} {'queries':>7} {'matches':>15} {'recall':>7} "
-        f"{'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}"
-    )
-    everything = []
-    for name, queries in query_classes(maker).items():
-        durations, matches, recalls = [], [], []
+    classes = query_classes(maker)
+    parsed = {q: parse_query(q) for queries in classes.values() for q in queries}
+    say("\nChecks (recall of the index; served ids == newest matches by a scan):")
+    for name, queries in classes.items():
         for q in queries:
-            query = parse_query(q)
-            count_and_page(query)
-            for _ in range(options.runs):
-                begin = time.perf_counter()
-                count, more, _shown = count_and_page(query)
-                durations.append((time.perf_counter() - begin) * 1000)
-            matches.append(f"{count}{'+' if more else ''}")
-            recalls.append(recall(query))
-        everything += durations
-        shown = (
-            ",".join(matches)
-            if len(",".join(matches)) <= 15
-            else (f"{matches[0]}..{matches[-1]}")
-        )
-        say(
-            f"{name:<18} {len(queries):>7} {shown:>15} {min(recalls):>7.3f} "
-            f"{statistics.median(durations):>8.1f} {percentile(durations, 0.95):>8.1f} "
-            f"{max(durations):>8.1f}"
-        )
+            count, more, _ = count_and_page(parsed[q])
+            share, exact, digest = check(parsed[q])
+            say(
+                f"  {name:<18} {q:<14} {count:>5}{'+' if more else ' '} "
+                f"recall {share:.3f} exact {exact} ids {digest}"
+            )
+
     say(
-        f"{'all':<18} {'':>7} {'':>15} {'':>7} {statistics.median(everything):>8.1f} "
-        f"{percentile(everything, 0.95):>8.1f} {max(everything):>8.1f}"
+        f"\nPer query class: {options.rounds} rounds, each {options.runs} timed "
+        "runs of each query after a warm-up; median of the rounds [min-max]"
     )
+    per_round: dict[str, list[tuple[float, float]]] = {}
+    for _round in range(options.rounds):
+        everything = []
+        for name, queries in classes.items():
+            durations = []
+            for q in queries:
+                count_and_page(parsed[q])
+                for _ in range(options.runs):
+                    begin = time.perf_counter()
+                    count_and_page(parsed[q])
+                    durations.append((time.perf_counter() - begin) * 1000)
+            everything += durations
+            per_round.setdefault(name, []).append(
+                (statistics.median(durations), percentile(durations, 0.95))
+            )
+        per_round.setdefault("all", []).append(
+            (statistics.median(everything), percentile(everything, 0.95))
+        )
+    say(f"{'class':<18} {'p50 ms':>22} {'p95 ms':>22}")
+    for name, rounds in per_round.items():
+        cells = []
+        for values in zip(*rounds, strict=True):
+            cells.append(
+                f"{statistics.median(values):.1f} [{min(values):.1f}-{max(values):.1f}]"
+            )
+        say(f"{name:<18} {cells[0]:>22} {cells[1]:>22}")
 
     say("\nPagination (count + page), median ms:")
     for q in [maker.nouns[0], maker.nouns[50], "방북"]:

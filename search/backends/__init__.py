@@ -33,6 +33,10 @@ def holds_every_phrase(query: Query, phrases=None, prefix="search_entry__") -> Q
     return condition
 
 
+# A rebuild's entries table, swapped in when complete.
+SHADOW = "search_searchentry_shadow"
+
+
 @dataclass(frozen=True)
 class IndexedArticle:
     """One article's entry as the backends store it."""
@@ -52,9 +56,35 @@ class SearchBackend:
     def __init__(self, using: str):
         self.using = using
 
+    # How a backend stores an entry's terms: in the entry's `terms` column
+    # (PostgreSQL, a tsvector literal cast by TERMS_PLACEHOLDER), or apart
+    # (SQLite's FTS5 table, written by write_terms).
+    TERMS_PLACEHOLDER = "%s"
+
+    def stored_terms(self, entry: IndexedArticle) -> str | None:
+        return None
+
+    def write_terms(self, entries: list[IndexedArticle], *, shadow: bool) -> None:
+        """Store the terms kept outside the entries table (live or shadow)."""
+
     def write(self, entries: list[IndexedArticle]) -> None:
         """Create or replace the entries of these articles."""
-        raise NotImplementedError
+        SearchEntry.objects.using(self.using).bulk_create(
+            [
+                SearchEntry(
+                    article_id=entry.article_id,
+                    title=entry.title,
+                    summary=entry.summary,
+                    document=entry.document,
+                    terms=self.stored_terms(entry),
+                )
+                for entry in entries
+            ],
+            update_conflicts=True,
+            unique_fields=["article"],
+            update_fields=["title", "summary", "document", "terms"],
+        )
+        self.write_terms(entries, shadow=False)
 
     def remove(self, article_ids: list[int]) -> None:
         """Forget these articles (deleting an article also cascades)."""
@@ -96,7 +126,16 @@ class SearchBackend:
         raise NotImplementedError
 
     def write_shadow(self, entries: list[IndexedArticle]) -> None:
-        raise NotImplementedError
+        with connections[self.using].cursor() as cursor:
+            cursor.executemany(
+                f"INSERT INTO {SHADOW} (article_id, title, summary, document, terms) "
+                f"VALUES (%s, %s, %s, %s, {self.TERMS_PLACEHOLDER})",
+                [
+                    (e.article_id, e.title, e.summary, e.document, self.stored_terms(e))
+                    for e in entries
+                ],
+            )
+        self.write_terms(entries, shadow=True)
 
     def finish_shadow(self) -> None:
         """Anything the shadow needs before the swap (indexes), outside it."""

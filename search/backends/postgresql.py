@@ -13,13 +13,10 @@ from django.db.models import QuerySet
 
 from ..analysis import OVERFLOW, Query
 from ..models import SearchEntry
-from . import IndexedArticle, SearchBackend
+from . import SHADOW, IndexedArticle, SearchBackend
 
 TABLE = "search_searchentry"
-SHADOW = "search_searchentry_shadow"
-COLUMNS = "article_id, title, summary, document, terms"
 INDEX = "search_entry_terms"
-WRITTEN = ["title", "summary", "document", "terms"]
 
 
 def lexeme(term: str) -> str:
@@ -68,22 +65,10 @@ def create_index(connection, table: str = TABLE, name: str = INDEX) -> str:
 class PostgreSQLBackend(SearchBackend):
     name = "postgresql"
 
-    def write(self, entries: list[IndexedArticle]) -> None:
-        SearchEntry.objects.using(self.using).bulk_create(
-            [
-                SearchEntry(
-                    article_id=entry.article_id,
-                    title=entry.title,
-                    summary=entry.summary,
-                    document=entry.document,
-                    terms=tsvector_literal(entry.terms),
-                )
-                for entry in entries
-            ],
-            update_conflicts=True,
-            unique_fields=["article"],
-            update_fields=WRITTEN,
-        )
+    TERMS_PLACEHOLDER = "%s::tsvector"
+
+    def stored_terms(self, entry: IndexedArticle) -> str:
+        return tsvector_literal(entry.terms)
 
     def remove(self, article_ids: list[int]) -> None:
         SearchEntry.objects.using(self.using).filter(pk__in=article_ids).delete()
@@ -100,23 +85,6 @@ class PostgreSQLBackend(SearchBackend):
             cursor.execute(
                 f"CREATE TABLE {SHADOW} (LIKE {TABLE} INCLUDING DEFAULTS "
                 "INCLUDING STORAGE INCLUDING COMPRESSION)"
-            )
-
-    def write_shadow(self, entries: list[IndexedArticle]) -> None:
-        with connections[self.using].cursor() as cursor:
-            cursor.executemany(
-                f"INSERT INTO {SHADOW} ({COLUMNS}) "
-                "VALUES (%s, %s, %s, %s, %s::tsvector)",
-                [
-                    (
-                        e.article_id,
-                        e.title,
-                        e.summary,
-                        e.document,
-                        tsvector_literal(e.terms),
-                    )
-                    for e in entries
-                ],
             )
 
     def finish_shadow(self) -> None:
