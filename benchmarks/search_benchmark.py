@@ -323,6 +323,7 @@ def run(options) -> None:
     from django.core.management import call_command
     from django.db import connection
     from django.test import Client
+    from django.test.utils import override_settings
 
     from articles.models import Article
     from search.analysis import parse_query
@@ -330,12 +331,16 @@ def run(options) -> None:
     from search.models import SearchEntry
     from search.query import COUNT_LIMIT, matching, ranked_ids, time_limit
 
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {
-            "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-        },
-    }
+    # Through override_settings: only its setting_changed signal resets the
+    # storages already set up (no collectstatic manifest here).
+    override_settings(
+        STORAGES={
+            **settings.STORAGES,
+            "staticfiles": {
+                "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+            },
+        }
+    ).enable()
     settings.ALLOWED_HOSTS = ["*"]
     call_command("migrate", verbosity=0)
     backend = backend_for()
