@@ -37,10 +37,12 @@ SORTS = ("relevance", "date")
 TITLE, SUMMARY, OTHER = 3, 2, 1
 # A very common word (see newest_first_matches): the newest PROBE articles are
 # tested, and at a share of WINDOW_SHARE or more a newest-first window is read
-# first, sized to hold WINDOW_MARGIN times the matches needed.
+# first, sized to hold WINDOW_MARGIN times the matches needed, and grown
+# from what it found up to WINDOW_MAX times that many articles.
 PROBE = 40
 WINDOW_SHARE = 0.2
 WINDOW_MARGIN = 1.5
+WINDOW_MAX = 20  # times COUNT_LIMIT + 1 articles
 
 
 def matching(articles: QuerySet, query: Query) -> QuerySet:
@@ -100,27 +102,35 @@ def _tested(ids, query: Query, using: str) -> dict[int, int]:
     )
 
 
-def newest_first_matches(articles: QuerySet, query: Query) -> list[tuple[int, int]]:
-    """The newest COUNT_LIMIT + 1 matches of a very common query, or [] when
-    the query is not that common or they are not all in the window read.
+def newest_first_matches(articles: QuerySet, query: Query) -> list | None:
+    """The newest COUNT_LIMIT + 1 matches of a very common query (or all of
+    them, when fewer), or None when the query is not that common.
 
     The substring test on the PROBE newest articles estimates the share of
     articles that match; at WINDOW_SHARE or more, the newest
     WINDOW_MARGIN * COUNT_LIMIT / share articles are tested one by one, which
     is far cheaper than reading every candidate the index holds for a word
-    found in half of all articles. When the window holds more than COUNT_LIMIT
-    matches, it holds the newest COUNT_LIMIT + 1 of all; when it does not (the
-    newest articles were unusual), the caller asks the index instead.
+    found in half of all articles. A window that holds more than COUNT_LIMIT
+    matches holds the newest COUNT_LIMIT + 1 of all; one that holds every
+    article holds every match. A window that holds neither (the newest
+    articles were unusual) gives a better estimate for a larger one, up to
+    WINDOW_MAX articles; past that the caller asks the index.
     """
     newest = articles.order_by("-publish_at", "-pk").values_list("pk", flat=True)
     hits = len(_tested(newest[:PROBE], query, articles.db))
     if hits < WINDOW_SHARE * PROBE:
-        return []
-    size = math.ceil(WINDOW_MARGIN * (COUNT_LIMIT + 1) * PROBE / hits)
-    window = list(newest[:size])
-    found = _tested(window, query, articles.db)
-    rows = [(pk, found[pk]) for pk in window if pk in found]
-    return rows[: COUNT_LIMIT + 1] if len(rows) > COUNT_LIMIT else []
+        return None
+    share = hits / PROBE
+    while True:
+        size = math.ceil(WINDOW_MARGIN * (COUNT_LIMIT + 1) / share)
+        if size > WINDOW_MAX * (COUNT_LIMIT + 1):
+            return None
+        window = list(newest[:size])
+        found = _tested(window, query, articles.db)
+        rows = [(pk, found[pk]) for pk in window if pk in found]
+        if len(rows) > COUNT_LIMIT or len(window) < size:
+            return rows[: COUNT_LIMIT + 1]
+        share = max(len(rows), 1) / size
 
 
 def ranked_ids(articles: QuerySet, query: Query, sort: str) -> tuple[list[int], bool]:
@@ -135,7 +145,7 @@ def ranked_ids(articles: QuerySet, query: Query, sort: str) -> tuple[list[int], 
     order and says so.
     """
     rows = newest_first_matches(articles, query)
-    if not rows:
+    if rows is None:
         rows = _first_matches(matching(articles, query), query)
     more = len(rows) > COUNT_LIMIT
     rows = rows[:COUNT_LIMIT]

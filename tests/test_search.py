@@ -953,7 +953,7 @@ def test_a_very_common_word_is_answered_from_the_newest_articles(client, monkeyp
     assert result_titles(response) == ["폭염 1", "폭염 2", "폭염 3"]
 
 
-def test_when_the_newest_articles_mislead_the_index_still_finds_the_rest(
+def test_when_the_newest_articles_mislead_the_older_matches_are_still_found(
     client, monkeypatch
 ):
     # The 5 newest all match, then a gap: the window from them holds too few.
