@@ -28,7 +28,6 @@ from django.db.models import Case, Q, QuerySet, Value, When
 from . import backends
 from .analysis import Query
 from .backends import backend_for, holds
-from .models import SearchEntry
 
 # PostgreSQL's code for a statement cancelled by statement_timeout.
 QUERY_CANCELED = "57014"
@@ -90,16 +89,25 @@ def _first_matches(matches: QuerySet, query: Query) -> list[tuple[int, int]]:
     )
 
 
-def _tested(ids, query: Query, using: str) -> dict[int, int]:
-    """Of these article ids (a list, or a subquery of them), the matches and
-    their tiers, by the substring test alone: the entries are read by primary
-    key, so only these rows are tested whatever the planner thinks of the word."""
-    return dict(
-        SearchEntry.objects.using(using)
-        .filter(backends.holds_every_phrase(query, prefix=""), article_id__in=ids)
-        .annotate(search_tier=tier(query, prefix=""))
-        .values_list("article_id", "search_tier")
+def _window(articles: QuerySet, query: Query, size: int) -> tuple[int, list]:
+    """How many of the `size` newest articles there are, and those of them
+    that match (newest first, with their tiers), by the substring test alone,
+    in one query: the window's articles reach their entries by primary key, so
+    only their rows are tested whatever the planner thinks of the word."""
+    newest = articles.order_by("-publish_at", "-pk")
+    rows = list(
+        articles.filter(pk__in=newest.values("pk")[:size])
+        .annotate(
+            search_hit=Case(
+                When(backends.holds_every_phrase(query), then=Value(1)),
+                default=Value(0),
+            ),
+            search_tier=tier(query),
+        )
+        .order_by("-publish_at", "-pk")
+        .values_list("pk", "search_hit", "search_tier")
     )
+    return len(rows), [(pk, rank) for pk, hit, rank in rows if hit]
 
 
 def newest_first_matches(articles: QuerySet, query: Query) -> list | None:
@@ -116,19 +124,16 @@ def newest_first_matches(articles: QuerySet, query: Query) -> list | None:
     articles were unusual) gives a better estimate for a larger one, up to
     WINDOW_MAX articles; past that the caller asks the index.
     """
-    newest = articles.order_by("-publish_at", "-pk").values_list("pk", flat=True)
-    hits = len(_tested(newest[:PROBE], query, articles.db))
-    if hits < WINDOW_SHARE * PROBE:
+    _, hits = _window(articles, query, PROBE)
+    if len(hits) < WINDOW_SHARE * PROBE:
         return None
-    share = hits / PROBE
+    share = len(hits) / PROBE
     while True:
         size = math.ceil(WINDOW_MARGIN * (COUNT_LIMIT + 1) / share)
         if size > WINDOW_MAX * (COUNT_LIMIT + 1):
             return None
-        window = list(newest[:size])
-        found = _tested(window, query, articles.db)
-        rows = [(pk, found[pk]) for pk in window if pk in found]
-        if len(rows) > COUNT_LIMIT or len(window) < size:
+        seen, rows = _window(articles, query, size)
+        if len(rows) > COUNT_LIMIT or seen < size:
             return rows[: COUNT_LIMIT + 1]
         share = max(len(rows), 1) / size
 

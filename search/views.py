@@ -33,8 +33,7 @@ class SearchView(ListView):
     test of the newest articles, the match ids (bounded, see ``search.query``),
     the page's articles with their categories and bylines (``for_listing``),
     plus PostgreSQL's time limit (a safety net, see
-    ``search.query.time_limit``); a very common word costs two more, the
-    ids of its newest-first window and their test. An empty query shows the
+    ``search.query.time_limit``). An empty query shows the
     search form alone; ListView answers 404 for a page that is not a number or
     out of range.
     """
