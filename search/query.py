@@ -163,6 +163,10 @@ class SearchTimedOut(Exception):
     """The database took longer than allowed (a locked table, an overloaded server)."""
 
 
+class _UndoSettings(Exception):
+    """Raised to roll a search's savepoint back (see time_limit)."""
+
+
 @contextmanager
 def time_limit(using: str):
     """Run the search's statements in a transaction cancelled after a time limit.
@@ -177,6 +181,10 @@ def time_limit(using: str):
     if connection.vendor != "postgresql":
         yield
         return
+    # Inside a caller's transaction (a test, ATOMIC_REQUESTS) set_config's
+    # local settings would outlast the search, to the end of that transaction;
+    # the search writes nothing, so its savepoint is rolled back instead.
+    nested = connection.in_atomic_block
     try:
         with transaction.atomic(using=using):
             timeout = settings.NEWSROOM_SEARCH_TIMEOUT_MS
@@ -191,6 +199,10 @@ def time_limit(using: str):
                     [str(int(timeout))],
                 )
             yield
+            if nested:
+                raise _UndoSettings
+    except _UndoSettings:
+        pass
     except OperationalError as error:
         if getattr(error.__cause__, "sqlstate", None) == QUERY_CANCELED:
             raise SearchTimedOut from error

@@ -652,6 +652,19 @@ def test_search_that_runs_out_of_time_says_so_and_frees_the_connection(
     assert search(client, "방북").status_code == 200
 
 
+def test_a_search_inside_a_transaction_leaves_its_settings_behind(client, postgresql):
+    quiet_article(title="폭염 특보")
+
+    # The test runs in a transaction, as a request would with ATOMIC_REQUESTS.
+    assert result_titles(search(client, "폭염")) == ["폭염 특보"]
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('enable_seqscan')")
+        assert cursor.fetchone() == ("on",)
+        cursor.execute("SELECT current_setting('statement_timeout')")
+        assert cursor.fetchone() == ("0",)
+
+
 def test_whole_search_query_can_use_the_gin_index(postgresql):
     call_command("loaddata", "seed", verbosity=0)
     for n in range(20):
