@@ -159,6 +159,16 @@ class Phrase:
     def terms(self) -> list[str]:
         return phrase_terms(self.match)
 
+    @property
+    def decided_by_index(self) -> bool:
+        """True when holding the phrase's one term is holding the phrase.
+
+        A phrase of one or two characters with no gap is itself an index term
+        (a unigram or a bigram of one chunk), so the index alone decides it and
+        no substring test is needed, except on OVERFLOW documents.
+        """
+        return len(self.match) <= 2 and " " not in self.match
+
 
 @dataclass(frozen=True)
 class Query:

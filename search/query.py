@@ -18,12 +18,14 @@ is never an error. The time limit stays as a safety net for a locked table or
 an overloaded server.
 """
 
+import math
 from contextlib import contextmanager
 
 from django.conf import settings
 from django.db import OperationalError, connections, transaction
 from django.db.models import Case, Q, QuerySet, Value, When
 
+from . import backends
 from .analysis import Query
 from .backends import backend_for, holds
 
@@ -32,6 +34,14 @@ QUERY_CANCELED = "57014"
 COUNT_LIMIT = 1000
 SORTS = ("relevance", "date")
 TITLE, SUMMARY, OTHER = 3, 2, 1
+# A very common word (see newest_first_matches): the newest PROBE articles are
+# tested, and at a share of WINDOW_SHARE or more a newest-first window is read
+# first, sized to hold WINDOW_MARGIN times the matches needed, and grown
+# from what it found up to WINDOW_MAX times that many articles.
+PROBE = 40
+WINDOW_SHARE = 0.2
+WINDOW_MARGIN = 1.5
+WINDOW_MAX = 20  # times COUNT_LIMIT + 1 articles
 
 
 def matching(articles: QuerySet, query: Query) -> QuerySet:
@@ -39,20 +49,21 @@ def matching(articles: QuerySet, query: Query) -> QuerySet:
     return backend_for(articles.db).filter(articles, query)
 
 
-def _holds_every_word(field: str, query: Query) -> Q:
+def _holds_every_word(field: str, query: Query, prefix: str) -> Q:
     condition = Q()
     for phrase in query.phrases:
         either = Q()
         for form in phrase.forms:
-            either |= Q(holds(field, form))
+            either |= Q(holds(field, form, prefix))
         condition &= either
     return condition
 
 
-def tier(query: Query) -> Case:
+def tier(query: Query, prefix: str = "search_entry__") -> Case:
+    """The relevance tier; `prefix` as in search.backends.holds."""
     return Case(
-        When(_holds_every_word("title", query), then=Value(TITLE)),
-        When(_holds_every_word("summary", query), then=Value(SUMMARY)),
+        When(_holds_every_word("title", query, prefix), then=Value(TITLE)),
+        When(_holds_every_word("summary", query, prefix), then=Value(SUMMARY)),
         default=Value(OTHER),
     )
 
@@ -70,20 +81,77 @@ def search_articles(articles: QuerySet, query: Query, sort: str = "relevance"):
     return order(matching(articles, query), query, sort)
 
 
-def ranked_ids(articles: QuerySet, query: Query, sort: str) -> tuple[list[int], bool]:
-    """The ids of the first COUNT_LIMIT matches in `sort` order, and whether more match.
-
-    One query: the matches newest first, with their tier, at most COUNT_LIMIT + 1
-    rows. Within COUNT_LIMIT that is every match, so relevance order is exact
-    (tiers sorted here; a stable sort keeps newest first inside a tier). Past
-    it, the page is in date order and says so.
-    """
-    rows = list(
-        matching(articles, query)
-        .annotate(search_tier=tier(query))
+def _first_matches(matches: QuerySet, query: Query) -> list[tuple[int, int]]:
+    return list(
+        matches.annotate(search_tier=tier(query))
         .order_by("-publish_at", "-pk")
         .values_list("pk", "search_tier")[: COUNT_LIMIT + 1]
     )
+
+
+def _window(articles: QuerySet, query: Query, size: int) -> tuple[int, list]:
+    """How many of the `size` newest articles there are, and those of them
+    that match (newest first, with their tiers), by the substring test alone,
+    in one query: the window's articles reach their entries by primary key, so
+    only their rows are tested whatever the planner thinks of the word."""
+    newest = articles.order_by("-publish_at", "-pk")
+    rows = list(
+        articles.filter(pk__in=newest.values("pk")[:size])
+        .annotate(
+            search_hit=Case(
+                When(backends.holds_every_phrase(query), then=Value(1)),
+                default=Value(0),
+            ),
+            search_tier=tier(query),
+        )
+        .order_by("-publish_at", "-pk")
+        .values_list("pk", "search_hit", "search_tier")
+    )
+    return len(rows), [(pk, rank) for pk, hit, rank in rows if hit]
+
+
+def newest_first_matches(articles: QuerySet, query: Query) -> list | None:
+    """The newest COUNT_LIMIT + 1 matches of a very common query (or all of
+    them, when fewer), or None when the query is not that common.
+
+    The substring test on the PROBE newest articles estimates the share of
+    articles that match; at WINDOW_SHARE or more, the newest
+    WINDOW_MARGIN * COUNT_LIMIT / share articles are tested one by one, which
+    is far cheaper than reading every candidate the index holds for a word
+    found in half of all articles. A window that holds more than COUNT_LIMIT
+    matches holds the newest COUNT_LIMIT + 1 of all; one that holds every
+    article holds every match. A window that holds neither (the newest
+    articles were unusual) gives a better estimate for a larger one, up to
+    WINDOW_MAX articles; past that the caller asks the index.
+    """
+    _, hits = _window(articles, query, PROBE)
+    if len(hits) < WINDOW_SHARE * PROBE:
+        return None
+    share = len(hits) / PROBE
+    while True:
+        size = math.ceil(WINDOW_MARGIN * (COUNT_LIMIT + 1) / share)
+        if size > WINDOW_MAX * (COUNT_LIMIT + 1):
+            return None
+        seen, rows = _window(articles, query, size)
+        if len(rows) > COUNT_LIMIT or seen < size:
+            return rows[: COUNT_LIMIT + 1]
+        share = max(len(rows), 1) / size
+
+
+def ranked_ids(articles: QuerySet, query: Query, sort: str) -> tuple[list[int], bool]:
+    """The ids of the first COUNT_LIMIT matches in `sort` order, and whether more match.
+
+    The matches newest first, with their tier, at most COUNT_LIMIT + 1 rows:
+    first from the newest window of a very common query (see newest_first_matches),
+    which, when it holds more than COUNT_LIMIT matches, holds the newest
+    COUNT_LIMIT + 1 of them all; otherwise from the index. Within COUNT_LIMIT
+    that is every match, so relevance order is exact (tiers sorted here; a
+    stable sort keeps newest first inside a tier). Past it, the page is in date
+    order and says so.
+    """
+    rows = newest_first_matches(articles, query)
+    if rows is None:
+        rows = _first_matches(matching(articles, query), query)
     more = len(rows) > COUNT_LIMIT
     rows = rows[:COUNT_LIMIT]
     if sort == "relevance" and not more:
@@ -95,6 +163,10 @@ class SearchTimedOut(Exception):
     """The database took longer than allowed (a locked table, an overloaded server)."""
 
 
+class _UndoSettings(Exception):
+    """Raised to roll a search's savepoint back (see time_limit)."""
+
+
 @contextmanager
 def time_limit(using: str):
     """Run the search's statements in a transaction cancelled after a time limit.
@@ -102,21 +174,35 @@ def time_limit(using: str):
     With bounded counting no search comes near it; it is a safety net so a
     stuck search (a locked table, an overloaded server) never holds a
     connection: settings.NEWSROOM_SEARCH_TIMEOUT_MS, PostgreSQL only (one
-    ``set_config`` statement; SQLite has no statement timeout).
+    ``set_config`` statement, which also turns sequential scans off; SQLite
+    has no statement timeout).
     """
     connection = connections[using]
     if connection.vendor != "postgresql":
         yield
         return
+    # Inside a caller's transaction (a test, ATOMIC_REQUESTS) set_config's
+    # local settings would outlast the search, to the end of that transaction;
+    # the search writes nothing, so its savepoint is rolled back instead.
+    nested = connection.in_atomic_block
     try:
         with transaction.atomic(using=using):
             timeout = settings.NEWSROOM_SEARCH_TIMEOUT_MS
             with connection.cursor() as cursor:
+                # No sequential scans either: the planner counts a row of the
+                # entries table as cheap, but testing one means reading its
+                # TOASTed document or terms, so for a common word a scan of
+                # every entry is the slowest plan, never the fastest.
                 cursor.execute(
-                    "SELECT set_config('statement_timeout', %s, true)",
+                    "SELECT set_config('statement_timeout', %s, true), "
+                    "set_config('enable_seqscan', 'off', true)",
                     [str(int(timeout))],
                 )
             yield
+            if nested:
+                raise _UndoSettings
+    except _UndoSettings:
+        pass
     except OperationalError as error:
         if getattr(error.__cause__, "sqlstate", None) == QUERY_CANCELED:
             raise SearchTimedOut from error

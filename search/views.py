@@ -29,11 +29,13 @@ class SearchView(ListView):
 
     Parameters: ``sort`` (relevance, the default, or date), ``category`` (a
     category slug), ``from`` and ``to`` (YYYY-MM-DD, inclusive). A date that is
-    not one is ignored and the page says so. Four queries for any page: the
-    match ids (bounded, see ``search.query``), the page's articles and their
-    two prefetches, plus PostgreSQL's time limit (a safety net, see
-    ``search.query.time_limit``). An empty query shows the search form alone; ListView
-    answers 404 for a page that is not a number or out of range.
+    not one is ignored and the page says so. Three queries for any page: the
+    test of the newest articles, the match ids (bounded, see ``search.query``),
+    the page's articles with their categories and bylines (``for_listing``),
+    plus PostgreSQL's time limit (a safety net, see
+    ``search.query.time_limit``). An empty query shows the
+    search form alone; ListView answers 404 for a page that is not a number or
+    out of range.
     """
 
     template_name = "search/search_results.html"

@@ -3,8 +3,10 @@
 import html
 import io
 import json
+import os
 import random
 import re
+import sys
 import time
 import unicodedata
 from datetime import timedelta
@@ -650,6 +652,19 @@ def test_search_that_runs_out_of_time_says_so_and_frees_the_connection(
     assert search(client, "방북").status_code == 200
 
 
+def test_a_search_inside_a_transaction_leaves_its_settings_behind(client, postgresql):
+    quiet_article(title="폭염 특보")
+
+    # The test runs in a transaction, as a request would with ATOMIC_REQUESTS.
+    assert result_titles(search(client, "폭염")) == ["폭염 특보"]
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('enable_seqscan')")
+        assert cursor.fetchone() == ("on",)
+        cursor.execute("SELECT current_setting('statement_timeout')")
+        assert cursor.fetchone() == ("0",)
+
+
 def test_whole_search_query_can_use_the_gin_index(postgresql):
     call_command("loaddata", "seed", verbosity=0)
     for n in range(20):
@@ -935,6 +950,46 @@ def test_past_the_count_limit_the_page_says_more_than_and_shows_newest(
     assert result_titles(response) == ["소식 0", "소식 1", "소식 2"]
 
 
+def test_a_very_common_word_is_answered_from_the_newest_articles(client, monkeypatch):
+    # Scaled down: "very common" is 4 of the 5 newest, 3 results the limit.
+    monkeypatch.setattr("search.query.COUNT_LIMIT", 3)
+    monkeypatch.setattr("search.views.COUNT_LIMIT", 3)
+    monkeypatch.setattr("search.query.PROBE", 5)
+    now = timezone.now()
+    for n, title in enumerate(["폭염 1", "소나기", "폭염 2", "폭염 3", "폭염 4"]):
+        quiet_article(title=title, publish_at=now - timedelta(hours=n))
+    quiet_article(title="폭염 옛날", publish_at=now - timedelta(days=30))
+
+    response = search(client, "폭염")
+
+    assert "검색 결과 3건 이상" in response.content.decode()
+    assert result_titles(response) == ["폭염 1", "폭염 2", "폭염 3"]
+
+
+def test_when_the_newest_articles_mislead_the_older_matches_are_still_found(
+    client, monkeypatch
+):
+    # The 5 newest all match, then a gap: the window from them holds too few.
+    monkeypatch.setattr("search.query.COUNT_LIMIT", 6)
+    monkeypatch.setattr("search.views.COUNT_LIMIT", 6)
+    monkeypatch.setattr("search.query.PROBE", 5)
+    now = timezone.now()
+    for n in range(5):
+        quiet_article(title=f"폭염 새 {n}", publish_at=now - timedelta(hours=n))
+    for n in range(20):
+        quiet_article(title=f"소나기 {n}", publish_at=now - timedelta(days=1, hours=n))
+    for n in range(5):
+        quiet_article(title=f"폭염 옛 {n}", publish_at=now - timedelta(days=9, hours=n))
+
+    response = search(client, "폭염")
+
+    assert "검색 결과 6건 이상" in response.content.decode()
+    assert result_titles(response) == [
+        *(f"폭염 새 {n}" for n in range(5)),
+        "폭염 옛 0",
+    ]
+
+
 def test_search_page_query_count_is_pinned(client, settings):
     settings.NEWSROOM_ARTICLES_PER_PAGE = 2
     for n in range(5):
@@ -949,14 +1004,15 @@ def test_search_page_query_count_is_pinned(client, settings):
         with CaptureQueriesContext(connection) as queries:
             response = search(client, "가뭄", **params)
         assert response.status_code == 200
-        # The page's own queries on top of what every page costs: match ids, and
+        # The page's own queries on top of what every page costs: the test of
+        # the newest articles (is the word very common?), match ids, and
         # the articles with their categories and bylines (one query, see
         # for_listing), and PostgreSQL's time limit.
         # (Savepoints exist only because each test runs in a transaction.)
         own = sum("SAVEPOINT" not in q["sql"] for q in queries.captured_queries) - len(
             base
         )
-        assert own == (3 if connection.vendor == "postgresql" else 2), [
+        assert own == (4 if connection.vendor == "postgresql" else 3), [
             q["sql"] for q in queries.captured_queries
         ]
 
@@ -1080,6 +1136,66 @@ def test_background_rebuild_refuses_without_a_task_queue():
 
     with pytest.raises(CommandError, match="none is configured"):
         call_command("rebuild_search_index", background=True, stdout=io.StringIO())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_background_rebuild_by_a_real_worker_serves_the_old_index_until_done(
+    client, settings
+):
+    if connection.vendor != "postgresql":
+        pytest.skip(
+            "PostgreSQL only (set DATABASE_URL=postgres://...): the worker is "
+            "another process, and the in-memory SQLite test database is invisible "
+            "to it"
+        )
+    import subprocess
+
+    from django_tasks_db.models import DBTaskResult
+
+    from tests.task_queue import DATABASE_BACKEND, ROOT
+
+    settings.TASKS = DATABASE_BACKEND
+    for n in range(150):
+        quiet_article(title=f"지진 소식 {n}")
+    # update() sends no signal: the old index says "지진", the articles "해일".
+    Article.objects.update(title="해일 소식")
+    page = ("해일 소식",) * 20
+    # Each search answers from one index, old or new: the old word finds a
+    # whole page or nothing, the new word nothing or a whole page.
+    old, new = {"지진": page, "해일": ()}, {"지진": (), "해일": page}
+
+    def answer(q):
+        return tuple(result_titles(search(client, q)))
+
+    call_command(
+        "rebuild_search_index", background=True, batch_size=1, stdout=io.StringIO()
+    )
+    assert DBTaskResult.objects.get().status == "READY"
+    assert {q: answer(q) for q in old} == old
+
+    db = connection.settings_dict
+    url = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
+    worker = subprocess.Popen(
+        [sys.executable, "manage.py", "db_worker", "--batch", "--no-startup-delay",
+         "--no-reload", "--verbosity", "0"],
+        cwd=ROOT, env={**os.environ, "DATABASE_URL": url},
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    seen = []  # (building?, query, answer) while the worker runs
+    while worker.poll() is None:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT to_regclass('search_searchentry_shadow')")
+            building = cursor.fetchone()[0] is not None
+        seen += [(building, q, answer(q)) for q in old]
+    _, stderr = worker.communicate(timeout=60)
+
+    assert worker.returncode == 0, stderr
+    assert DBTaskResult.objects.get().status == "SUCCESSFUL"
+    # While the shadow index was being built, readers got the whole old
+    # answer; no search ever saw a part of either index.
+    assert {(True, q, answered) for q, answered in old.items()} <= set(seen)
+    assert all(answered in {old[q], new[q]} for _, q, answered in seen)
+    assert {q: answer(q) for q in new} == new
 
 
 def test_after_a_rebuild_the_index_and_its_foreign_key_are_in_place(client):

@@ -570,8 +570,10 @@ PAGE_QUERIES = {
     "archive-year": 2,
     # the count, the page
     "archive-month": 2,
-    # the count, the page (on PostgreSQL also the search's time limit)
-    "search": 2,
+    # the test of the newest articles, the match ids (from the index, or for a
+    # word in most articles, as here, from a newest-first window), the page
+    # (on PostgreSQL also the search's time limit)
+    "search": 3,
     # the items
     "rss": 1,
     "atom": 1,

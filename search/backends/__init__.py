@@ -10,17 +10,31 @@ says what an OpenSearch/Elasticsearch backend with the nori analyser maps to.
 from dataclasses import dataclass
 
 from django.db import connections
-from django.db.models import F, QuerySet, Value
+from django.db.models import F, Q, QuerySet, Value
 from django.db.models.functions import StrIndex
 from django.db.models.lookups import GreaterThan
 
 from ..analysis import Query
+from ..models import SearchEntry
 
 
-def holds(field: str, text: str) -> GreaterThan:
+def holds(field: str, text: str, prefix: str = "search_entry__") -> GreaterThan:
     """`text` occurs in the entry's `field` (a compact text): instr() on SQLite,
-    strpos() on PostgreSQL, plain searches far cheaper than LIKE '%...%'."""
-    return GreaterThan(StrIndex(F(f"search_entry__{field}"), Value(text)), 0)
+    strpos() on PostgreSQL, plain searches far cheaper than LIKE '%...%'.
+    `prefix` reaches the entry from an article; "" on SearchEntry itself."""
+    return GreaterThan(StrIndex(F(f"{prefix}{field}"), Value(text)), 0)
+
+
+def holds_every_phrase(query: Query, phrases=None, prefix="search_entry__") -> Q:
+    """The substring test of every phrase (of `phrases`, default all)."""
+    condition = Q()
+    for phrase in query.phrases if phrases is None else phrases:
+        condition &= Q(holds("document", phrase.match, prefix))
+    return condition
+
+
+# A rebuild's entries table, swapped in when complete.
+SHADOW = "search_searchentry_shadow"
 
 
 @dataclass(frozen=True)
@@ -42,16 +56,68 @@ class SearchBackend:
     def __init__(self, using: str):
         self.using = using
 
+    # How a backend stores an entry's terms: in the entry's `terms` column
+    # (PostgreSQL, a tsvector literal cast by TERMS_PLACEHOLDER), or apart
+    # (SQLite's FTS5 table, written by write_terms).
+    TERMS_PLACEHOLDER = "%s"
+
+    def stored_terms(self, entry: IndexedArticle) -> str | None:
+        return None
+
+    def write_terms(self, entries: list[IndexedArticle], *, shadow: bool) -> None:
+        """Store the terms kept outside the entries table (live or shadow)."""
+
     def write(self, entries: list[IndexedArticle]) -> None:
         """Create or replace the entries of these articles."""
-        raise NotImplementedError
+        SearchEntry.objects.using(self.using).bulk_create(
+            [
+                SearchEntry(
+                    article_id=entry.article_id,
+                    title=entry.title,
+                    summary=entry.summary,
+                    document=entry.document,
+                    terms=self.stored_terms(entry),
+                )
+                for entry in entries
+            ],
+            update_conflicts=True,
+            unique_fields=["article"],
+            update_fields=["title", "summary", "document", "terms"],
+        )
+        self.write_terms(entries, shadow=False)
 
     def remove(self, article_ids: list[int]) -> None:
         """Forget these articles (deleting an article also cascades)."""
         raise NotImplementedError
 
     def filter(self, articles: QuerySet, query: Query) -> QuerySet:
-        """`articles` narrowed to those matching every phrase of `query`."""
+        """`articles` narrowed to those matching every phrase of `query`.
+
+        The index picks candidate entries by the phrases' terms, the substring
+        test decides the phrases the index cannot (see
+        Phrase.decided_by_index), and OVERFLOW entries, which the index cannot
+        tell apart, are always tested. Both are subqueries of entry ids, so
+        the articles can be walked newest first and stop early.
+        """
+        checked = [p for p in query.phrases if not p.decided_by_index]
+        entries = SearchEntry.objects.using(articles.db)
+        picked = self.candidates(entries, query).filter(
+            holds_every_phrase(query, checked, prefix="")
+        )
+        overflow = self.candidates(entries, None).filter(
+            holds_every_phrase(query, prefix="")
+        )
+        # One subquery, not an OR of two: its estimated size lets the planner
+        # start from the few entries of a rare word, or walk the articles
+        # newest first for a common one.
+        return articles.filter(
+            pk__in=picked.values("article_id").union(
+                overflow.values("article_id"), all=True
+            )
+        )
+
+    def candidates(self, entries: QuerySet, query: Query | None) -> QuerySet:
+        """`entries` holding every term of `query`'s phrases (None: OVERFLOW)."""
         raise NotImplementedError
 
     # A full rebuild goes to shadow tables first, so readers keep the old
@@ -60,7 +126,16 @@ class SearchBackend:
         raise NotImplementedError
 
     def write_shadow(self, entries: list[IndexedArticle]) -> None:
-        raise NotImplementedError
+        with connections[self.using].cursor() as cursor:
+            cursor.executemany(
+                f"INSERT INTO {SHADOW} (article_id, title, summary, document, terms) "
+                f"VALUES (%s, %s, %s, %s, {self.TERMS_PLACEHOLDER})",
+                [
+                    (e.article_id, e.title, e.summary, e.document, self.stored_terms(e))
+                    for e in entries
+                ],
+            )
+        self.write_terms(entries, shadow=True)
 
     def finish_shadow(self) -> None:
         """Anything the shadow needs before the swap (indexes), outside it."""

@@ -13,13 +13,10 @@ from django.db.models import QuerySet
 
 from ..analysis import OVERFLOW, Query
 from ..models import SearchEntry
-from . import IndexedArticle, SearchBackend, holds
+from . import SHADOW, IndexedArticle, SearchBackend
 
 TABLE = "search_searchentry"
-SHADOW = "search_searchentry_shadow"
-COLUMNS = "article_id, title, summary, document, terms"
 INDEX = "search_entry_terms"
-WRITTEN = ["title", "summary", "document", "terms"]
 
 
 def lexeme(term: str) -> str:
@@ -33,10 +30,12 @@ def tsvector_literal(terms) -> str:
     return " ".join(lexeme(term) for term in sorted(terms))
 
 
-def tsquery_literal(query: Query) -> str:
+def tsquery_literal(query: Query | None) -> str:
+    """Every term of every phrase; None: the OVERFLOW entries."""
+    if query is None:
+        return lexeme(OVERFLOW)
     terms = dict.fromkeys(term for phrase in query.phrases for term in phrase.terms)
-    wanted = " & ".join(lexeme(term) for term in terms)
-    return f"({wanted}) | {lexeme(OVERFLOW)}"
+    return " & ".join(lexeme(term) for term in terms)
 
 
 def rum_available(connection) -> bool:
@@ -66,32 +65,16 @@ def create_index(connection, table: str = TABLE, name: str = INDEX) -> str:
 class PostgreSQLBackend(SearchBackend):
     name = "postgresql"
 
-    def write(self, entries: list[IndexedArticle]) -> None:
-        SearchEntry.objects.using(self.using).bulk_create(
-            [
-                SearchEntry(
-                    article_id=entry.article_id,
-                    title=entry.title,
-                    summary=entry.summary,
-                    document=entry.document,
-                    terms=tsvector_literal(entry.terms),
-                )
-                for entry in entries
-            ],
-            update_conflicts=True,
-            unique_fields=["article"],
-            update_fields=WRITTEN,
-        )
+    TERMS_PLACEHOLDER = "%s::tsvector"
+
+    def stored_terms(self, entry: IndexedArticle) -> str:
+        return tsvector_literal(entry.terms)
 
     def remove(self, article_ids: list[int]) -> None:
         SearchEntry.objects.using(self.using).filter(pk__in=article_ids).delete()
 
-    def filter(self, articles: QuerySet, query: Query) -> QuerySet:
-        conditions = {"search_entry__terms__matches": tsquery_literal(query)}
-        articles = articles.filter(**conditions)
-        for phrase in query.phrases:
-            articles = articles.filter(holds("document", phrase.match))
-        return articles
+    def candidates(self, entries: QuerySet, query: Query | None) -> QuerySet:
+        return entries.filter(terms__matches=tsquery_literal(query))
 
     # A rebuild fills a whole new table, indexes it, and renames it into
     # place: inserting 100,000 rows into a live RUM index row by row would take
@@ -102,23 +85,6 @@ class PostgreSQLBackend(SearchBackend):
             cursor.execute(
                 f"CREATE TABLE {SHADOW} (LIKE {TABLE} INCLUDING DEFAULTS "
                 "INCLUDING STORAGE INCLUDING COMPRESSION)"
-            )
-
-    def write_shadow(self, entries: list[IndexedArticle]) -> None:
-        with connections[self.using].cursor() as cursor:
-            cursor.executemany(
-                f"INSERT INTO {SHADOW} ({COLUMNS}) "
-                "VALUES (%s, %s, %s, %s, %s::tsvector)",
-                [
-                    (
-                        e.article_id,
-                        e.title,
-                        e.summary,
-                        e.document,
-                        tsvector_literal(e.terms),
-                    )
-                    for e in entries
-                ],
             )
 
     def finish_shadow(self) -> None:
@@ -143,8 +109,13 @@ class PostgreSQLBackend(SearchBackend):
             )
             (primary_key,) = cursor.fetchone()
             # Readers wait for the renames only (milliseconds), never see a
-            # half-built index.
-            cursor.execute(f"LOCK TABLE {TABLE} IN ACCESS EXCLUSIVE MODE")
+            # half-built index. Dropping the old table drops its foreign key,
+            # which locks articles_article exclusively too: take that lock
+            # first, in the order readers take theirs (articles, then
+            # entries), or a search running meanwhile deadlocks with the swap.
+            cursor.execute(
+                f"LOCK TABLE articles_article, {TABLE} IN ACCESS EXCLUSIVE MODE"
+            )
             # Deferred foreign key checks still pending on the old table (rows
             # written earlier in this transaction) must run before it goes.
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")

@@ -14,11 +14,10 @@ from django.db.models.expressions import RawSQL
 
 from ..analysis import OVERFLOW, Query
 from ..models import SearchEntry
-from . import IndexedArticle, SearchBackend, holds
+from . import SHADOW, IndexedArticle, SearchBackend
 
 FTS_TABLE = "search_fts"
 TABLE = "search_searchentry"
-SHADOW = "search_searchentry_shadow"
 FTS_SHADOW = "search_fts_shadow"
 CREATE_FTS = (
     f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5("
@@ -26,34 +25,22 @@ CREATE_FTS = (
 )
 
 
-def match_expression(query: Query) -> str:
+def match_expression(query: Query | None) -> str:
+    """Every term of every phrase; None: the OVERFLOW entries."""
+    if query is None:
+        return f'"{OVERFLOW}"'
     terms = dict.fromkeys(term for phrase in query.phrases for term in phrase.terms)
-    wanted = " AND ".join('"' + term.replace('"', '""') + '"' for term in terms)
-    return f'({wanted}) OR "{OVERFLOW}"'
+    return " AND ".join('"' + term.replace('"', '""') + '"' for term in terms)
 
 
 class SQLiteBackend(SearchBackend):
     name = "sqlite, fts5"
 
-    def write(self, entries: list[IndexedArticle]) -> None:
-        SearchEntry.objects.using(self.using).bulk_create(
-            [
-                SearchEntry(
-                    article_id=entry.article_id,
-                    title=entry.title,
-                    summary=entry.summary,
-                    document=entry.document,
-                    terms=None,
-                )
-                for entry in entries
-            ],
-            update_conflicts=True,
-            unique_fields=["article"],
-            update_fields=["title", "summary", "document"],
-        )
+    def write_terms(self, entries: list[IndexedArticle], *, shadow: bool) -> None:
+        table = FTS_SHADOW if shadow else FTS_TABLE
         with connections[self.using].cursor() as cursor:
             cursor.executemany(
-                f"INSERT OR REPLACE INTO {FTS_TABLE} (rowid, terms) VALUES (%s, %s)",
+                f"INSERT OR REPLACE INTO {table} (rowid, terms) VALUES (%s, %s)",
                 [(e.article_id, " ".join(sorted(e.terms))) for e in entries],
             )
 
@@ -74,20 +61,9 @@ class SQLiteBackend(SearchBackend):
             cursor.execute(f"DROP TABLE IF EXISTS {FTS_SHADOW}")
             cursor.execute(
                 f"CREATE TABLE {SHADOW} (article_id integer PRIMARY KEY, "
-                "title text, summary text, document text)"
+                "title text, summary text, document text, terms text)"
             )
             cursor.execute(CREATE_FTS.replace(FTS_TABLE, FTS_SHADOW, 1))
-
-    def write_shadow(self, entries: list[IndexedArticle]) -> None:
-        with connections[self.using].cursor() as cursor:
-            cursor.executemany(
-                f"INSERT INTO {SHADOW} VALUES (%s, %s, %s, %s)",
-                [(e.article_id, e.title, e.summary, e.document) for e in entries],
-            )
-            cursor.executemany(
-                f"INSERT INTO {FTS_SHADOW} (rowid, terms) VALUES (%s, %s)",
-                [(e.article_id, " ".join(sorted(e.terms))) for e in entries],
-            )
 
     def swap_shadow(self) -> None:
         live = "article_id IN (SELECT id FROM articles_article)"
@@ -105,12 +81,10 @@ class SQLiteBackend(SearchBackend):
             cursor.execute(f"DROP TABLE {FTS_TABLE}")
             cursor.execute(f"ALTER TABLE {FTS_SHADOW} RENAME TO {FTS_TABLE}")
 
-    def filter(self, articles: QuerySet, query: Query) -> QuerySet:
-        candidates = RawSQL(
-            f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s",
-            [match_expression(query)],
+    def candidates(self, entries: QuerySet, query: Query | None) -> QuerySet:
+        return entries.filter(
+            pk__in=RawSQL(
+                f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s",
+                [match_expression(query)],
+            )
         )
-        articles = articles.filter(pk__in=candidates)
-        for phrase in query.phrases:
-            articles = articles.filter(holds("document", phrase.match))
-        return articles
