@@ -65,6 +65,8 @@ setup-local: $(SERVE_STAMP) .env
 
 # The site URL follows PORT on every start; a NEWSROOM_SITE_URL you export wins.
 # The task worker (image renditions) runs beside runserver; Ctrl-C stops both.
+# Without REDIS_URL both share a file cache (.cache/pages), so the pages the
+# worker changes are never served stale (newsroom/settings.py).
 # It runs without --reload: the autoreloader's child would outlive the kill.
 run: setup-local
 	@echo
@@ -73,6 +75,7 @@ run: setup-local
 	@echo "  Tasks: manage.py db_worker (started beside the server)"
 	@echo
 	@export NEWSROOM_SITE_URL="$${NEWSROOM_SITE_URL:-$(LOCAL_URL)}"; \
+	[ -n "$${REDIS_URL:-}" ] || export NEWSROOM_CACHE_DIR="$${NEWSROOM_CACHE_DIR:-$(CURDIR)/.cache/pages}"; \
 	$(MANAGE) db_worker --no-reload --verbosity 0 & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
 	trap 'exit 130' INT TERM; \
@@ -84,7 +87,7 @@ reset: $(SERVE_STAMP) .env
 	@if [ -n "$${DATABASE_URL:-}" ]; then \
 	  echo "error: DATABASE_URL is set; make reset only replaces the local db.sqlite3."; exit 1; fi
 	rm -f db.sqlite3
-	rm -rf media originals
+	rm -rf media originals .cache
 	@$(MAKE) --no-print-directory setup-local
 
 test: $(TEST_STAMP)
@@ -107,7 +110,7 @@ check-lock: | $(BIN)/uv
 	$(BIN)/uv lock --check || $(STALE_LOCK)
 
 clean:
-	rm -rf $(VENV) db.sqlite3 media originals staticfiles test-artifacts
+	rm -rf $(VENV) db.sqlite3 media originals .cache staticfiles test-artifacts
 
 # Production serving and the benchmark (deploy/serve, benchmarks/bench.py).
 .PHONY: serve bench

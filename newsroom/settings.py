@@ -139,8 +139,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 20}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Redis when REDIS_URL is set (production, several app servers); a per-process
-# memory cache otherwise, which is enough for one laptop process.
+# Redis when REDIS_URL is set (production, several app servers). Without it,
+# files in NEWSROOM_CACHE_DIR when several processes on one machine serve the
+# site (make serve's gunicorn workers and task worker, make run's server and
+# worker set it): a process's own memory would keep pages another process has
+# invalidated. Otherwise a per-process memory cache, for one process (the tests).
 # A Redis host that stops answering (dropped packets, a full backlog) must not hold
 # a request or /healthz until gunicorn kills the worker: connecting and each reply
 # give up after NEWSROOM_REDIS_TIMEOUT_MS and raise instead.
@@ -161,6 +164,14 @@ if REDIS_URL := env("REDIS_URL", ""):
     # Sessions read from Redis on every request, written through to the
     # database so an eviction or a Redis restart logs no editor out.
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+elif CACHE_DIR := env("NEWSROOM_CACHE_DIR", ""):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": CACHE_DIR,
+            "OPTIONS": {"MAX_ENTRIES": 20_000},
+        }
+    }
 else:
     # Room for the pages of a site of thousands of articles and their
     # invalidation tokens (a page and its article's token are two entries): at

@@ -94,6 +94,9 @@ def main() -> None:
     scratch = Path(tempfile.mkdtemp(prefix="task-queue-"))
     os.environ["MEDIA_ROOT"] = str(scratch / "media")
     os.environ["NEWSROOM_ORIGINALS_ROOT"] = str(scratch / "originals")
+    # The worker is another process: it invalidates the page this one cached
+    # through the cache both share (Redis when REDIS_URL is set, else files).
+    os.environ.setdefault("NEWSROOM_CACHE_DIR", str(scratch / "cache"))
     import django
 
     django.setup()

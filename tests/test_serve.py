@@ -122,6 +122,31 @@ def test_an_editor_can_log_in_to_the_admin_over_plain_http(served):
     assert not any(cookie.secure for cookie in jar)
 
 
+def test_another_process_s_change_shows_on_the_next_cached_request(served):
+    """Without Redis, gunicorn's workers, the task worker and a manage.py
+    command share one file cache: a publish made by any of them is never
+    hidden behind a page another process cached."""
+    front = f"http://127.0.0.1:{served['port']}/"
+    urllib.request.urlopen(front, timeout=10).read()
+    again = urllib.request.urlopen(front, timeout=10)
+    assert again.headers["X-Page-Cache"] == "HIT"  # the page is cached first
+    title = "다른 프로세스가 올린 속보"
+    document = served["tmp"] / "속보.html"
+    document.write_text(
+        f"---\ntitle: {title}\ncategories: [사회]\n---\n<p>속보 본문입니다.</p>\n"
+    )
+    manage_env = scratch_env(served["tmp"]) | {
+        "DJANGO_SECRET_KEY": (served["tmp"] / "run" / "secret_key").read_text(),
+        "NEWSROOM_CACHE_DIR": str(served["tmp"] / "run" / "cache"),
+    }
+    subprocess.run(
+        [sys.executable, "manage.py", "import_posts", str(document)],
+        cwd=ROOT, env=manage_env, check=True, capture_output=True,
+    )  # fmt: skip
+
+    assert title in urllib.request.urlopen(front, timeout=10).read().decode()
+
+
 def test_the_task_worker_runs_beside_gunicorn(served):
     pid = int((served["tmp"] / "run" / "worker.pid").read_text())
     cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")

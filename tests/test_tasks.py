@@ -5,6 +5,7 @@ the real one, with `manage.py db_worker` as a separate process, on a SQLite file
 and on PostgreSQL.
 """
 
+import os
 from datetime import timedelta
 
 import pytest
@@ -49,8 +50,25 @@ def database_queue(settings):
     assert task_backends["default"].__class__.__name__ == "DatabaseBackend"
 
 
+@pytest.fixture
+def cache_shared_with_the_worker(settings, tmp_path, monkeypatch):
+    """The worker is another process: without Redis, this process and the
+    worker share a file cache, as make run and make serve set up."""
+    if not os.environ.get("REDIS_URL"):
+        folder = str(tmp_path / "cache")
+        monkeypatch.setenv("NEWSROOM_CACHE_DIR", folder)
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                "LOCATION": folder,
+            }
+        }
+
+
 @pytest.mark.django_db(transaction=True)
-def test_the_worker_makes_the_renditions_on_postgresql(database_queue):
+def test_the_worker_makes_the_renditions_on_postgresql(
+    database_queue, cache_shared_with_the_worker
+):
     if connection.vendor != "postgresql":
         pytest.skip(
             "PostgreSQL only (set DATABASE_URL=postgres://...): the SQLite case "
