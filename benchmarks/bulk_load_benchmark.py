@@ -10,9 +10,11 @@ fresh scratch database each:
             (`benchmarks/plain/`, its own settings), the floor.
 
 Each timing is of the command alone (`call_command` in a fresh process after
-`migrate`), not of Python start-up or migrations. It prints each time, its
-ratio to the floor of the same round, and with --rounds > 1 the medians of the
-times and of the per-round ratios, with their spread.
+`migrate`), not of Python start-up or migrations; the command process's CPU
+time is reported beside the wall time (on SQLite it is all of the work, and
+it moves less than wall time when other work shares the machine). It prints
+each time, its ratio to the floor of the same round, and with --rounds > 1 the
+medians of the times and of the per-round ratios, with their spread.
 
 Databases: SQLite files in a temporary folder, always. With --postgres (or
 DATABASE_URL set to a PostgreSQL URL) also PostgreSQL: scratch databases named
@@ -54,8 +56,9 @@ sys.path.insert(0, {path!r})
 import django
 django.setup()
 from django.core.management import call_command
-start = time.perf_counter()
+start, cpu = time.perf_counter(), time.process_time()
 call_command(*sys.argv[1:])
+print("CPU", time.process_time() - cpu)
 print("SECONDS", time.perf_counter() - start)
 """
 
@@ -82,9 +85,9 @@ def run(python: str, cwd: Path, env: dict, settings: str, *args: str) -> str:
     return result.stdout
 
 
-def seconds(output: str) -> float:
+def seconds(output: str, label: str = "SECONDS") -> float:
     for line in reversed(output.splitlines()):
-        if line.startswith("SECONDS "):
+        if line.startswith(f"{label} "):
             return float(line.split()[1])
     raise ValueError(f"no timing in output: {output[-500:]}")
 
@@ -153,8 +156,12 @@ def time_task(task: str, *, args, scratch: Scratch, files: dict, round_: int):
             output = run(
                 python, cwd, env, settings, "import_posts", str(files["documents"])
             )
-    last = [line for line in output.splitlines() if not line.startswith("SECONDS")]
-    return seconds(output), (last[-1] if last else "")
+    last = [
+        line
+        for line in output.splitlines()
+        if not line.startswith(("SECONDS ", "CPU "))
+    ]
+    return seconds(output), seconds(output, "CPU"), (last[-1] if last else "")
 
 
 def time_rendering(posts, project: Path) -> float:
@@ -233,14 +240,19 @@ def main() -> None:
         for vendor in vendors:
             scratch = Scratch(vendor, folder, server, args.db_prefix)
             times: dict[str, list[float]] = {task: [] for task in tasks}
+            cpus: dict[str, list[float]] = {task: [] for task in tasks}
             try:
                 for round_ in range(args.rounds):
                     for task in tasks:
-                        spent, last = time_task(
+                        spent, cpu, last = time_task(
                             task, args=args, scratch=scratch, files=files, round_=round_
                         )
                         times[task].append(spent)
-                        say(f"  {vendor} #{round_ + 1} {task:7} {spent:8.1f} s  {last}")
+                        cpus[task].append(cpu)
+                        say(
+                            f"  {vendor} #{round_ + 1} {task:7} {spent:8.1f} s "
+                            f"(CPU {cpu:.1f} s)  {last}"
+                        )
                     if times.get("plain"):
                         floor = times["plain"][-1]
                         say(
@@ -255,9 +267,12 @@ def main() -> None:
                 if vendor == "postgresql":
                     scratch.drop_all()
             report(vendor, times, args.rounds, render)
+            # The command's own process: on SQLite all of the work, on PostgreSQL
+            # without the server's. Steadier than wall time on a busy machine.
+            report(f"{vendor}, CPU time of the command process,", cpus, args.rounds)
 
 
-def report(vendor: str, times: dict[str, list[float]], rounds: int, render) -> None:
+def report(vendor: str, times: dict[str, list[float]], rounds: int, render=None):
     """Medians of the times, and of each round's ratio to that round's floor:
     the machine's load moves both loads of a round together, so the ratio of
     one round is steadier than the ratio of two medians."""

@@ -1217,3 +1217,21 @@ def test_relative_path_of_a_document_outside_assets_is_a_warning(tmp_path):
 
     assert "not in the --assets folder" in warning_lines(err)["바깥.md"]
     assert not Article.objects.get().image
+
+
+def test_a_body_that_image_urls_lengthen_past_the_limit_is_refused(tmp_path):
+    """The body is checked as read, and again as stored once paths became URLs."""
+    from articles.limits import MAX_BODY_CHARACTERS
+
+    image = '<img src="/assets/img/map.png" alt="지도">'
+    text = "가" * (MAX_BODY_CHARACTERS - len(image) - len("<p></p>") - 5)
+    path = write_document(
+        tmp_path / "long.html", "title: 긴 기사\n", f"<p>{text}{image}</p>"
+    )
+    run_blog_import(path)  # as read, it fits
+    Article.objects.all().delete()
+
+    with pytest.raises(CommandError, match=r"long\.html: 본문이 너무 깁니다"):
+        run_blog_import(path, site_url=OLD_SITE)
+
+    assert not Article.objects.exists()

@@ -153,10 +153,12 @@ def read_document(
         document = parse_document(
             text.removeprefix("\ufeff"), name=path.name, path=path
         )
-        document = place_images(document, site or assets.OldSite(), root or path.parent)
-        # Image paths made URLs may have lengthened the body: check it as stored.
-        _check_body(document.body, document.body_format)
-        return document
+        placed = place_images(document, site or assets.OldSite(), root or path.parent)
+        # Image paths made URLs may have lengthened the body: check it as stored
+        # (parse_document checked it as read, so only when it changed).
+        if placed.body != document.body:
+            _check_body(placed.body, placed.body_format)
+        return placed
     except ValueError as exc:
         raise DocumentError(path, str(exc)) from None
 
