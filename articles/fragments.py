@@ -34,8 +34,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
@@ -48,6 +47,7 @@ from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.utils.safestring import SafeString, mark_safe
 
+from .deferral import Deferral
 from .text import CHARACTERS_PER_MINUTE
 
 logger = logging.getLogger(__name__)
@@ -231,34 +231,19 @@ def refresh(pks: Iterable[int], *, using: str = "default") -> int:
 _local = threading.local()
 
 
-@contextmanager
-def deferred() -> Iterator[None]:
-    """Render each article the block touches once, when it ends (re-entrant).
+def _refresh_deferred(pks: list[int], using: str) -> None:
+    refresh(pks, using=using)
 
-    If the block raises, nothing is rendered: its transaction is rolling back.
-    """
-    if getattr(_local, "pending", None) is not None:
-        yield
-        return
-    _local.pending = pending = {}
-    try:
-        yield
-    finally:
-        _local.pending = None
-    for using, pks in pending.items():
-        refresh(pks, using=using)
+
+# Render each article the block touches once, when it ends.
+deferred = Deferral(_refresh_deferred)
 
 
 def touched(pks: Iterable[int], using: str = "default") -> None:
     """Refresh these articles now, or at the end of the enclosing deferred()."""
     pks = [pk for pk in pks if pk is not None]
-    if not pks:
-        return
-    pending = getattr(_local, "pending", None)
-    if pending is not None:
-        pending.setdefault(using, set()).update(pks)
-        return
-    refresh(pks, using=using)
+    if pks and not deferred.add(pks, using):
+        refresh(pks, using=using)
 
 
 def _is_article_deletion(origin) -> bool:

@@ -27,8 +27,7 @@ a phrase is found (bodies are bounded by ``articles.limits``). The backend
 
 import re
 import threading
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from html import unescape
 
 from django.db import transaction
@@ -36,6 +35,7 @@ from django.db.models import QuerySet
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 from django.utils import timezone
 
+from articles.deferral import Deferral
 from articles.models import Article, CategorizedArticle, Category
 
 from . import analysis
@@ -187,39 +187,22 @@ def _is_article_deletion(origin) -> bool:
 
 
 _local = threading.local()
-
-
-@contextmanager
-def deferred() -> Iterator[None]:
-    """Build each entry the block touches once, when it ends (re-entrant).
-
-    If the block raises, nothing is built: its transaction is rolling back.
-    """
-    if getattr(_local, "pending", None) is not None:
-        yield
-        return
-    _local.pending = pending = {}
-    try:
-        yield
-    finally:
-        _local.pending = None
-    for using, pks in pending.items():
-        ordered = sorted(pks)
-        for start in range(0, len(ordered), DEFERRED_CHUNK):
-            chunk = ordered[start : start + DEFERRED_CHUNK]
-            reindex(Article.objects.filter(pk__in=chunk), using=using)
-
-
 DEFERRED_CHUNK = 500
+
+
+def _reindex_deferred(pks: list[int], using: str) -> None:
+    for start in range(0, len(pks), DEFERRED_CHUNK):
+        chunk = pks[start : start + DEFERRED_CHUNK]
+        reindex(Article.objects.filter(pk__in=chunk), using=using)
+
+
+# Build each entry the block touches once, when it ends.
+deferred = Deferral(_reindex_deferred)
 
 
 def _defer(article_pk, using: str) -> bool:
     """Note the article for the enclosing deferred() block; False if none."""
-    pending = getattr(_local, "pending", None)
-    if pending is None:
-        return False
-    pending.setdefault(using, set()).add(article_pk)
-    return True
+    return deferred.add([article_pk], using)
 
 
 def _in_taggit_change(article_pk, using: str) -> bool:
