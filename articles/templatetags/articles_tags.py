@@ -7,10 +7,9 @@ from django import template
 from django.conf import settings
 from django.db import DatabaseError
 from django.utils import timezone
-from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 
-from .. import fragments, seo, sitecache
+from .. import fragments, seo, shell, sitecache
 
 register = template.Library()
 
@@ -78,8 +77,7 @@ def category_nav(current=None, best_effort=False) -> str:
     categories with a live article are listed. Read from the site cache, so a
     page pays no query for it (see sitecache). With `best_effort` (the 404
     page), a database that does not answer leaves the navigation empty rather
-    than turning a 404 into an error page. Written with format_html (every
-    value escaped), not a template: every page shows it.
+    than turning a 404 into an error page.
     """
     try:
         categories = sitecache.site_lists().navigation
@@ -87,19 +85,31 @@ def category_nav(current=None, best_effort=False) -> str:
         if not best_effort:
             raise
         categories = ()
-    current_pk = getattr(current, "pk", None)
-    return format_html_join(
-        "",
-        '<li><a href="{}"{}>{}</a></li>',
-        (
-            (
-                item.get_absolute_url(),
-                mark_safe(' aria-current="page"') if item.pk == current_pk else "",
-                item.name,
-            )
-            for item in categories
-        ),
+    return shell.navigation(categories, getattr(current, "pk", None))
+
+
+@register.simple_tag
+def site_head() -> str:
+    """The head's feed links, icon, stylesheet and script (articles/shell.py)."""
+    return shell.head_links()
+
+
+@register.simple_tag(takes_context=True)
+def site_header(context, current=None, navigation=True, best_effort=False) -> str:
+    """The site header with the navigation, `current` marked; the search box
+    keeps the reader's query on the results page (articles/shell.py)."""
+    query = context.get("search_query")
+    return shell.header(
+        current,
+        search_text=getattr(query, "text", "") or "",
+        with_navigation=navigation,
+        best_effort=best_effort,
     )
+
+
+@register.simple_tag
+def site_footer() -> str:
+    return shell.footer()
 
 
 @register.inclusion_tag("articles/includes/article_meta.html")
