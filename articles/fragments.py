@@ -9,7 +9,9 @@ something it shows changes, and stored on the article row:
   h2; card() swaps in another heading level);
 - lead_html: the front page's lead story (lead_story.html);
 - page_meta_html: the article page's <meta> tags and JSON-LD (article_head.html);
-- page_header_html: the article page's header and figure (article_header.html).
+- page_header_html: the article page's header and figure (article_header.html);
+- corrections_html: the corrections, updates and remedies under the article
+  (corrections.html), empty for most articles.
 
 They are marked safe on the way out only because they were built here by
 Django's autoescaping templates from the article's fields (and the sanitised
@@ -17,8 +19,8 @@ body is not among them): a stored fragment is never typed in or loaded raw.
 
 When it is refreshed: every save of an article that writes a field a fragment
 shows (FRAGMENT_SOURCES), a change of its categories or bylines, a rename of
-one of its categories or authors (all their articles), and renditions made by
-the task worker. Inside a workflow action or a bulk load (deferred()) each
+one of its categories or authors (all their articles), a correction added, and
+renditions made by the task worker. Inside a workflow action or a bulk load (deferred()) each
 article is rendered once, when the block ends, still in its transaction.
 
 Never stale: each row also stores `fragments_key`, the fingerprint of what the
@@ -53,13 +55,14 @@ from .text import CHARACTERS_PER_MINUTE
 logger = logging.getLogger(__name__)
 
 # Bump when Python code (not a template) changes what a fragment shows.
-VERSION = "1"
+VERSION = "2"
 
 FRAGMENTS = {
     "card_html": "articles/includes/article_card.html",
     "lead_html": "articles/includes/lead_story.html",
     "page_meta_html": "articles/includes/article_head.html",
     "page_header_html": "articles/includes/article_header.html",
+    "corrections_html": "articles/includes/corrections.html",
 }
 # Every template the fragments are made of: a change to any changes the key.
 TEMPLATES = (
@@ -201,7 +204,12 @@ def refresh(pks: Iterable[int], *, using: str = "default") -> int:
     failed: list[tuple[int, Exception]] = []
     for start in range(0, len(pks), DEFERRED_CHUNK):
         chunk = pks[start : start + DEFERRED_CHUNK]
-        articles = list(Article.objects.using(using).filter(pk__in=chunk).for_listing())
+        articles = list(
+            Article.objects.using(using)
+            .filter(pk__in=chunk)
+            .for_listing()
+            .prefetch_related("corrections")
+        )
         for article in articles:
             try:
                 for name in FRAGMENTS:
@@ -293,6 +301,10 @@ def categories_changed(sender, instance, action, reverse, pk_set, using, **kwarg
     touched([instance.pk], using)
 
 
+def correction_saved(sender, instance, using, **kwargs):
+    touched([instance.article_id], using)
+
+
 def category_saved(sender, instance, created, using, **kwargs):
     """A renamed category (or a new slug) shows on every card of its articles."""
     from .models import CategorizedArticle
@@ -321,7 +333,14 @@ def author_saved(sender, instance, created, using, **kwargs):
 
 
 def connect() -> None:
-    from .models import Article, Author, Byline, CategorizedArticle, Category
+    from .models import (
+        Article,
+        Author,
+        Byline,
+        CategorizedArticle,
+        Category,
+        Correction,
+    )
 
     uid = "fragments"
     post_save.connect(article_saved, sender=Article, dispatch_uid=uid)
@@ -329,6 +348,8 @@ def connect() -> None:
         post_save.connect(row_changed, sender=model, dispatch_uid=uid)
         post_delete.connect(row_changed, sender=model, dispatch_uid=uid)
     m2m_changed.connect(categories_changed, sender=CategorizedArticle, dispatch_uid=uid)
+    for signal in (post_save, post_delete):
+        signal.connect(correction_saved, sender=Correction, dispatch_uid=uid)
     post_save.connect(category_saved, sender=Category, dispatch_uid=uid)
     post_save.connect(author_saved, sender=Author, dispatch_uid=uid)
     setting_changed.connect(_forget_key, dispatch_uid=uid)

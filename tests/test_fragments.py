@@ -56,6 +56,24 @@ def test_a_title_edit_through_the_workflow_shows_on_lists_and_page(client, edito
     assert "첫 제목" not in client.get("/").content.decode()
 
 
+def test_a_correction_is_stored_with_the_article_and_shown_on_the_next_request(
+    client, editor
+):
+    article = make_article(title="예산안 기사")
+    assert "정정·반론" not in client.get(article.get_absolute_url()).content.decode()
+
+    workflow.add_correction(
+        article, by=editor, kind="correction", text="예산 규모를 <b>고쳤습니다</b>."
+    )
+
+    article.refresh_from_db()
+    assert fragments.is_current(article)
+    assert "예산 규모를 &lt;b&gt;고쳤습니다&lt;/b&gt;." in article.corrections_html
+    page = client.get(article.get_absolute_url()).content.decode()
+    assert "정정·반론" in page
+    assert "예산 규모를 &lt;b&gt;고쳤습니다&lt;/b&gt;." in page
+
+
 def test_a_hostile_title_is_stored_escaped(client):
     article = make_article(title='<script>alert("x")</script> 기사')
     article.refresh_from_db()

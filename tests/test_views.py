@@ -559,8 +559,9 @@ PAGE_QUERIES = {
     "front": 4,
     # the lead (left out of the list), the count, the page
     "front page 2": 3,
-    # the article with its categories and bylines, related articles, corrections
-    "article": 3,
+    # the article (its header, metadata and corrections are stored fragments),
+    # related articles
+    "article": 2,
     # the category, the count (none: 404), the page
     "category": 3,
     "category page 3": 3,

@@ -119,6 +119,7 @@ class Article(models.Model):
     lead_html = models.TextField(editable=False, blank=True, default="")
     page_meta_html = models.TextField(editable=False, blank=True, default="")
     page_header_html = models.TextField(editable=False, blank=True, default="")
+    corrections_html = models.TextField(editable=False, blank=True, default="")
     fragments_key = models.CharField(
         max_length=32, editable=False, blank=True, default=""
     )
@@ -488,7 +489,13 @@ def rebuild_article_derived_fields(
     if raw:
         instance.refuse_body_over_limits()
         instance.fragments_key = ""
-        for name in ("card_html", "lead_html", "page_meta_html", "page_header_html"):
+        for name in (
+            "card_html",
+            "lead_html",
+            "page_meta_html",
+            "page_header_html",
+            "corrections_html",
+        ):
             setattr(instance, name, "")
     if raw or update_fields is None:
         instance.refresh_derived_fields()
