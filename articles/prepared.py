@@ -4,7 +4,10 @@ Building and compiling the related-articles queryset cost about 3.5 ms of an
 article request, its SQL 0.6 ms: the query's shape never changes, only its
 inputs (the clock, the article's id). A PreparedQuery builds the queryset from
 a function of those inputs, compiles it to SQL once, and afterwards runs that
-SQL with the new inputs in the parameters' places.
+SQL with the new inputs in the parameters' places. The rows become model
+instances the way the ORM makes them (Model.from_db, the compiler's value
+converters, annotations as attributes), without a RawQuerySet's per-call
+column mapping, which was half the cost of a one-row query.
 
 Safe by construction, or not used: the first call compiles the query twice,
 with two different sets of sentinel inputs, and keeps the SQL only when both
@@ -18,6 +21,7 @@ text, not results.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.db import connections
@@ -39,25 +43,49 @@ _SENTINELS = (
 INPUTS = tuple(_SENTINELS[0])
 
 
+@dataclass(frozen=True)
+class _Plan:
+    model: type
+    sql: str
+    # Per parameter: (input name, None) or (None, constant).
+    slots: list
+    # The model's columns: their attnames and where they sit in a row.
+    init_list: list
+    start: int
+    end: int
+    annotations: dict
+    # Row position -> (converters, expression), as the compiler gives them.
+    converters: dict
+
+
 class PreparedQuery:
-    """`build(now=..., pk=..., slug=...)` returns a queryset of model
-    instances; it may ignore any of the inputs."""
+    """`build(now=..., pk=..., slug=..., **fixed)` returns a queryset of model
+    instances; it may ignore any of the inputs.
+
+    `fixed` inputs (a page's offset and limit, which Django writes into the SQL
+    as numbers; the ids of the front page's section articles) are part of the
+    query's shape: each distinct set is compiled once, and the compiled shapes
+    are forgotten when SHAPES of them have piled up.
+    """
+
+    SHAPES = 64
 
     def __init__(self, build: Callable[..., QuerySet]):
         self.build = build
-        self._compiled: dict[tuple, tuple | None] = {}
+        self._compiled: dict[tuple, _Plan | None] = {}
 
     def _adapted(self, connection, name: str, value):
         if name == "now":
             return connection.ops.adapt_datetimefield_value(value)
         return value
 
-    def _compile(self, using: str) -> tuple | None:
+    def _compile(self, using: str, fixed: dict) -> _Plan | None:
         connection = connections[using]
         compiled = []
         for inputs in _SENTINELS:
-            queryset = self.build(**inputs).using(using)
-            sql, params = queryset.query.get_compiler(using).as_sql()
+            queryset = self.build(**inputs, **fixed).using(using)
+            compiler = queryset.query.get_compiler(using)
+            sql, params = compiler.as_sql()
             compiled.append((sql, list(params)))
         (sql_a, params_a), (sql_b, params_b) = compiled
         if sql_a != sql_b or len(params_a) != len(params_b):
@@ -76,20 +104,85 @@ class PreparedQuery:
                 slots.append((None, a))
             else:
                 return None
-        model = self.build(**_SENTINELS[0]).model
-        return model, sql_a, slots
+        info = compiler.klass_info
+        fields = [column[0] for column in compiler.select[: compiler.col_count]]
+        if (
+            queryset._prefetch_related_lookups
+            or info.get("related_klass_infos")
+            or compiler.has_composite_fields(fields)
+        ):
+            return None  # not the plain shape this runner makes
+        start, end = info["select_fields"][0], info["select_fields"][-1] + 1
+        return _Plan(
+            model=info["model"],
+            sql=sql_a,
+            slots=slots,
+            init_list=[
+                column[0].target.attname for column in compiler.select[start:end]
+            ],
+            start=start,
+            end=end,
+            annotations=dict(compiler.annotation_col_map or {}),
+            converters=compiler.get_converters(fields),
+        )
 
-    def __call__(self, *, using: str = "default", **inputs) -> list:
+    def __call__(self, *, using: str = "default", fixed=None, **inputs) -> list:
+        fixed = fixed or {}
         connection = connections[using]
-        key = (using, connection.vendor)
+        key = (using, connection.vendor, *sorted(fixed.items()))
         if key not in self._compiled:
-            self._compiled[key] = self._compile(using)
-        compiled = self._compiled[key]
-        if compiled is None:
-            return list(self.build(**inputs).using(using))
-        model, sql, slots = compiled
+            if len(self._compiled) >= self.SHAPES:
+                self._compiled.clear()
+            self._compiled[key] = self._compile(using, fixed)
+        plan = self._compiled[key]
+        if plan is None:
+            return list(self.build(**inputs, **fixed).using(using))
         params = [
             value if name is None else self._adapted(connection, name, inputs.get(name))
-            for name, value in slots
+            for name, value in plan.slots
         ]
-        return list(model._default_manager.db_manager(using).raw(sql, params))
+        with connection.cursor() as cursor:
+            cursor.execute(plan.sql, params)
+            rows = cursor.fetchall()
+        found = []
+        for row in rows:
+            if plan.converters:
+                row = list(row)
+                for position, (converters, expression) in plan.converters.items():
+                    value = row[position]
+                    for converter in converters:
+                        value = converter(value, expression, connection)
+                    row[position] = value
+            instance = plan.model.from_db(
+                using, plan.init_list, row[plan.start : plan.end]
+            )
+            for name, position in plan.annotations.items():
+                setattr(instance, name, row[position])
+            found.append(instance)
+        return found
+
+
+class PreparedRows:
+    """`count` rows that a Paginator slices: each slice runs `query` with the
+    inputs and the slice's offset and limit, so a list page costs its one query
+    (compiled once per page) and no COUNT, the count being known."""
+
+    def __init__(self, query: PreparedQuery, count: int, **inputs):
+        self.query = query
+        self._count = count
+        self.inputs = inputs
+
+    def count(self) -> int:
+        return self._count
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, item: slice) -> list:
+        if not isinstance(item, slice) or item.step not in (None, 1):
+            raise TypeError("PreparedRows is sliced by a paginator, by a plain slice")
+        start = item.start or 0
+        stop = self._count if item.stop is None else min(item.stop, self._count)
+        if stop <= start:
+            return []
+        return self.query(fixed={"offset": start, "limit": stop - start}, **self.inputs)
