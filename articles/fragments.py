@@ -20,8 +20,9 @@ body is not among them): a stored fragment is never typed in or loaded raw.
 When it is refreshed: every save of an article that writes a field a fragment
 shows (FRAGMENT_SOURCES), a change of its categories or bylines, a rename of
 one of its categories or authors (all their articles), a correction added, and
-renditions made by the task worker. Inside a workflow action or a bulk load (deferred()) each
-article is rendered once, when the block ends, still in its transaction.
+renditions made by the task worker. Inside a workflow action or a bulk load
+(deferred()) each article is rendered once, when the block ends, still in its
+transaction.
 
 Never stale: each row also stores `fragments_key`, the fingerprint of what the
 fragments depend on beyond the article (the templates' source, the site's URL,

@@ -1,5 +1,7 @@
 """Site-wide lists every public page shows, read once and cached: the
-navigation, the front page's sections and the archive years.
+navigation, the front page's sections, the archive years and how many live
+articles the site, each category and each author has (the list pages' counts,
+which would otherwise be a COUNT over every live article on each page).
 
 They change only when an article or a category changes, or when a scheduled
 publication or expiry comes, so a page reads them from Django's cache (Redis
@@ -26,10 +28,11 @@ from datetime import datetime, timedelta
 
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models import Count
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
-KEY = "newsroom:site-lists:2"
+KEY = "newsroom:site-lists:3"
 # The backstop lifetime of one copy; invalidation and valid_until make it fresh.
 LIFETIME = timedelta(minutes=10)
 NAV_CATEGORY_LIMIT = 8
@@ -53,6 +56,10 @@ class SiteLists:
     archive_years: tuple[int, ...]
     # Each section's newest live article ids, newest first (section pk first).
     section_articles: tuple[tuple[int, tuple[int, ...]], ...]
+    # Live articles in all, per category pk and per author pk.
+    live_total: int
+    live_by_category: dict[int, int]
+    live_by_author: dict[int, int]
     read_at: datetime
     valid_until: datetime | None
 
@@ -84,7 +91,7 @@ def invalidate_site_lists(**kwargs) -> None:
 
 
 def _read(now: datetime) -> SiteLists:
-    from .models import Article, Category
+    from .models import Article, Byline, CategorizedArticle, Category
 
     with_live_articles = Category.objects.with_live_articles(now)
     navigation = list(
@@ -104,13 +111,30 @@ def _read(now: datetime) -> SiteLists:
     ]
     from .listings import newest_in_sections
 
+    live_pks = Article.objects.live(now).values("pk")
     return SiteLists(
         navigation=tuple(navigation),
         sections=tuple(sections),
         archive_years=tuple(years),
         section_articles=newest_in_sections(sections, now),
+        live_total=Article.objects.live(now).count(),
+        live_by_category=_counts(
+            CategorizedArticle.objects.filter(content_object_id__in=live_pks), "tag_id"
+        ),
+        live_by_author=_counts(
+            Byline.objects.filter(article_id__in=live_pks), "author_id"
+        ),
         read_at=now,
         valid_until=Article.objects.next_scheduled_change(now),
+    )
+
+
+def _counts(rows, column: str) -> dict[int, int]:
+    return dict(
+        rows.order_by()
+        .values_list(column)
+        .annotate(count=Count("pk"))
+        .values_list(column, "count")
     )
 
 

@@ -1,14 +1,43 @@
 from django.conf import settings
 from django.http import Http404
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.views.generic import DetailView, ListView
 
-from . import listings
+from . import listings, sitecache
 from .fallbacks import ArticleFallbackMixin
 from .models import Article, Author, Category
-from .prepared import PreparedQuery
+from .prepared import PreparedQuery, PreparedRows
 from .text import CHARACTERS_PER_MINUTE
+
+
+def _cards(now):
+    return Article.objects.live(now).newest_first().with_fragments("card_html")
+
+
+def _page_of(rows):
+    """A PreparedQuery of one page of `rows(now, pk)`, by offset and limit."""
+    return PreparedQuery(
+        lambda now, pk, offset, limit, **inputs: rows(now, pk)[offset : offset + limit]
+    )
+
+
+# The list pages' queries, each compiled once per process and page.
+_latest_page = _page_of(lambda now, pk: _cards(now).exclude(pk=pk))
+_category_page = _page_of(lambda now, pk: _cards(now).in_category(pk))
+_author_page = _page_of(lambda now, pk: _cards(now).by_author(pk))
+_category_by_slug = PreparedQuery(
+    lambda slug, **inputs: Category.objects.filter(slug=slug)[:2]
+)
+_author_by_slug = PreparedQuery(
+    lambda slug, **inputs: Author.objects.filter(slug=slug)[:2]
+)
+
+
+def _one_or_404(query: PreparedQuery, slug: str):
+    found = query(slug=slug)
+    if len(found) != 1:
+        raise Http404("찾는 페이지가 없습니다.")
+    return found[0]
 
 
 class ArticleListMixin:
@@ -18,8 +47,11 @@ class ArticleListMixin:
     Http404, so no page number reaches the database or answers 500. With
     `empty_is_404`, a list without any article answers 404 too, decided from
     the paginator's count (ListView's own allow_empty=False would spend a query
-    of its own on it). A page costs the count and the page itself: each card
-    is stored on its row (articles/fragments.py).
+    of its own on it). Each card is stored on its row (articles/fragments.py).
+
+    The front, category and author lists cost one query a page: their counts
+    come with the site lists (sitecache), and the page is a query compiled once
+    (prepared_rows). The archives count their months and run the ORM's query.
     """
 
     model = Article
@@ -33,7 +65,11 @@ class ArticleListMixin:
 
     def get_queryset(self):
         # Built per request: live() reads the clock.
-        return Article.objects.live().newest_first().with_fragments("card_html")
+        return _cards(timezone.now())
+
+    def prepared_rows(self, query: PreparedQuery, pk, count: int) -> PreparedRows:
+        """The list as `count` rows a paginator slices (see PreparedRows)."""
+        return PreparedRows(query, count, now=timezone.now(), pk=pk)
 
     def get_paginator(self, queryset, per_page, **kwargs):
         paginator = super().get_paginator(queryset, per_page, **kwargs)
@@ -59,10 +95,10 @@ class ArticleListView(ArticleListMixin, ListView):
 
     def get_queryset(self):
         self.lead = listings.lead_story()
-        queryset = super().get_queryset()
-        if self.lead is not None:
-            queryset = queryset.exclude(pk=self.lead.pk)
-        return queryset
+        if self.lead is None:
+            return []
+        live = sitecache.site_lists().live_total
+        return self.prepared_rows(_latest_page, self.lead.pk, max(live - 1, 0))
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -123,8 +159,9 @@ class CategoryDetailView(ArticleListMixin, ListView):
     empty_is_404 = True
 
     def get_queryset(self):
-        self.category = get_object_or_404(Category, slug=self.kwargs["slug"])
-        return super().get_queryset().in_category(self.category)
+        self.category = _one_or_404(_category_by_slug, self.kwargs["slug"])
+        count = sitecache.site_lists().live_by_category.get(self.category.pk, 0)
+        return self.prepared_rows(_category_page, self.category.pk, count)
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(category=self.category, **kwargs)
@@ -134,8 +171,9 @@ class AuthorDetailView(ArticleListMixin, ListView):
     template_name = "articles/author_detail.html"
 
     def get_queryset(self):
-        self.author = get_object_or_404(Author, slug=self.kwargs["slug"])
-        return super().get_queryset().by_author(self.author)
+        self.author = _one_or_404(_author_by_slug, self.kwargs["slug"])
+        count = sitecache.site_lists().live_by_author.get(self.author.pk, 0)
+        return self.prepared_rows(_author_page, self.author.pk, count)
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(author=self.author, **kwargs)
