@@ -23,7 +23,7 @@ from datetime import timedelta
 
 from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from search import indexing
@@ -106,6 +106,7 @@ class Command(BaseCommand):
         self._fragments(pks, out)
         # Bulk inserts send no signals: tell the caches, as loaddata does.
         workflow.announce(Article.objects.filter(pk__in=pks), action="seed_demo")
+        self._analyze()
         if verbosity:
             self.stdout.write(
                 self.style.SUCCESS(
@@ -113,6 +114,18 @@ class Command(BaseCommand):
                     f"{time.monotonic() - started:.1f}초 만에 만들었습니다."
                 )
             )
+
+    def _analyze(self) -> None:
+        """Refresh the query planner's statistics after a bulk insert.
+
+        Without them SQLite (which never gathers them itself) walked the whole
+        live index for the related articles and the front page's section cards
+        instead of a few index lookups, and PostgreSQL, until autovacuum got to
+        the new rows, planned the related articles for an empty table (10 ms
+        instead of 2 at 1,000 articles).
+        """
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
 
     def _categories(self) -> list[Category]:
         existing = {
