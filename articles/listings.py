@@ -11,10 +11,10 @@ from datetime import datetime
 
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
-from django.urls import reverse
 from django.utils import timezone
 
 from . import sitecache
+from .links import reverse
 from .models import Article, CategorizedArticle, Category
 from .prepared import PreparedQuery
 from .querysets import period_bounds
@@ -38,11 +38,8 @@ class ArchivePeriod:
 
     def get_absolute_url(self):
         if self.month:
-            return reverse(
-                "articles:archive-month",
-                kwargs={"year": self.year, "month": self.month},
-            )
-        return reverse("articles:archive-year", kwargs={"year": self.year})
+            return reverse("articles:archive-month", year=self.year, month=self.month)
+        return reverse("articles:archive-year", year=self.year)
 
 
 def lead_story(now: datetime | None = None) -> Article | None:

@@ -11,10 +11,11 @@ from datetime import datetime
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.templatetags.static import static
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
+
+from .links import reverse
 
 LANGUAGE = "ko"
 OG_LOCALE = "ko_KR"
@@ -156,8 +157,8 @@ def listing_metadata(subject=None, *, page_number: int = 1) -> dict:
         description = subject.description or f"{site_name}의 {subject.name} 기사"
         path = subject.get_absolute_url()
         feed_urls = {
-            "rss": reverse("category-feed-rss", kwargs={"slug": subject.slug}),
-            "atom": reverse("category-feed-atom", kwargs={"slug": subject.slug}),
+            "rss": reverse("category-feed-rss", slug=subject.slug),
+            "atom": reverse("category-feed-atom", slug=subject.slug),
         }
     elif isinstance(subject, Author):
         title = subject.name

@@ -9,7 +9,6 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.signals import post_save, pre_save
 from django.dispatch import receiver
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
@@ -17,6 +16,7 @@ from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
 
 from .. import images, limits, rendering
+from ..links import reverse
 from ..querysets import ArticleQuerySet
 from ..text import nfc, reading_minutes, unicode_slug
 from . import loading
@@ -285,7 +285,7 @@ class Article(models.Model):
         super().save(*args, update_fields=update_fields, **kwargs)
 
     def get_absolute_url(self):
-        return reverse("articles:detail", kwargs={"slug": self.slug})
+        return reverse("articles:detail", slug=self.slug)
 
     def natural_key(self):
         return (self.document_key,)

@@ -2,9 +2,9 @@
 
 from django.conf import settings
 from django.db import models
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from ..links import reverse
 from ..querysets import AuthorQuerySet
 from ..text import nfc, unicode_slug
 
@@ -52,7 +52,7 @@ class Author(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return reverse("articles:author", kwargs={"slug": self.slug})
+        return reverse("articles:author", slug=self.slug)
 
     def natural_key(self):
         return (self.slug,)

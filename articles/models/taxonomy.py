@@ -1,11 +1,11 @@
 """Categories: a taggit tag model of our own, with names composed to NFC."""
 
 from django.db import models
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from taggit.managers import _TaggableManager
 from taggit.models import NaturalKeyManager, TagBase
 
+from ..links import reverse
 from ..querysets import CategoryQuerySet
 from ..text import nfc, unicode_slug
 from . import loading
@@ -52,7 +52,7 @@ class Category(TagBase):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return reverse("articles:category", kwargs={"slug": self.slug})
+        return reverse("articles:category", slug=self.slug)
 
     def slugify(self, tag, i=None):
         slug = unicode_slug(tag, max_length=90) or "category"
