@@ -23,10 +23,12 @@ request:
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.core.cache import cache
+from django.core.signals import request_finished, request_started
 from django.db import transaction
 from django.db.models import Count
 from django.db.models.signals import post_delete, post_save
@@ -69,9 +71,18 @@ class SiteLists:
         )
 
 
+# The copy one request has read: a page asks for the lists up to four times
+# (its list's length, sections, archive years, the header), and each cache
+# read unpickled them again.
+_request = threading.local()
+
+
 def site_lists(now: datetime | None = None) -> SiteLists:
     """The cached lists, read from the database when missing or outdated."""
     now = now or timezone.now()
+    kept = getattr(_request, "lists", None)
+    if kept is not None and kept.is_valid_at(now):
+        return kept
     lists = cache.get(KEY)
     if lists is None or not lists.is_valid_at(now):
         lists = _read(now)
@@ -79,13 +90,24 @@ def site_lists(now: datetime | None = None) -> SiteLists:
         if lists.valid_until is not None:
             timeout = min(timeout, lists.valid_until - now)
         cache.set(KEY, lists, max(1, int(timeout.total_seconds()) + 1))
+    if getattr(_request, "active", False):
+        _request.lists = lists
     return lists
+
+
+def _request_started(**kwargs) -> None:
+    _request.active, _request.lists = True, None
+
+
+def _request_finished(**kwargs) -> None:
+    _request.active, _request.lists = False, None
 
 
 def invalidate_site_lists(**kwargs) -> None:
     """Forget the cached lists now and again when the current transaction
     commits: a page read in between, by another connection, sees the old rows
     and may store them again; the second delete drops that copy."""
+    _request.lists = None
     cache.delete(KEY)
     transaction.on_commit(lambda: cache.delete(KEY))
 
@@ -149,6 +171,8 @@ def connect() -> None:
     from .models import Article, Category
     from .workflow import article_changed
 
+    request_started.connect(_request_started, dispatch_uid="sitecache")
+    request_finished.connect(_request_finished, dispatch_uid="sitecache")
     article_changed.connect(invalidate_site_lists, dispatch_uid="sitecache")
     post_delete.connect(invalidate_site_lists, sender=Article, dispatch_uid="sitecache")
     for signal in (post_save, post_delete):
