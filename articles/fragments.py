@@ -171,7 +171,11 @@ def retitled(card: str, heading: str) -> str:
 
 def cards(articles: Iterable, *, name: str = "card_html", heading: str = "h2") -> list:
     """Each article's stored card (or lead), in order; stale rows are fetched
-    again with their categories and bylines in one query and rendered now."""
+    again with their categories and bylines in one query and rendered now.
+
+    `articles` need only `pk`, `fragments_key` and the fragment: model
+    instances, or the plain rows of a PreparedQuery.
+    """
     from .models import Article
 
     articles = list(articles)
@@ -184,8 +188,10 @@ def cards(articles: Iterable, *, name: str = "card_html", heading: str = "h2") -
     for article in articles:
         if article.fragments_key == key:
             html = getattr(article, name)
+        elif article.pk in fresh:
+            html = render(fresh[article.pk], name)
         else:
-            html = render(fresh.get(article.pk, article), name)
+            continue  # deleted since the list was read
         shown.append(
             mark_safe(retitled(html, heading) if name == "card_html" else html)
         )

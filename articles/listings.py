@@ -112,7 +112,8 @@ _section_cards = PreparedQuery(
         .filter(pk__in=pks)
         .with_fragments("card_html")
         .order_by()
-    )
+    ),
+    plain_rows=True,
 )
 
 
@@ -210,7 +211,9 @@ def _related_queryset(now, pk, limit=RELATED_ARTICLES, candidates=RELATED_CANDID
     )
 
 
-_related = PreparedQuery(lambda now, pk, **inputs: _related_queryset(now, pk))
+_related = PreparedQuery(
+    lambda now, pk, **inputs: _related_queryset(now, pk), plain_rows=True
+)
 
 
 def archive_years(now: datetime | None = None) -> list[int]:

@@ -56,6 +56,8 @@ from django.utils import timezone
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date, parse_http_date_safe
 
+from .prepared import PlainRow
+
 # URL name -> the keys every answer of it carries, besides those of its content.
 PUBLIC_PAGES = {
     "articles:list": ("front",),
@@ -171,7 +173,8 @@ def content_keys(context) -> set[str]:
 
     Walks the template context after rendering, so every queryset the template
     used is already evaluated; one it never evaluated is skipped, never run.
-    Objects in the context and in its lists count, not their relations: an
+    Objects in the context and in its lists count (model instances and the
+    plain rows of prepared queries), not their relations: an
     article page carries its own key and its related articles', not its
     categories', or every publication in a category would purge every article
     page in it.
@@ -186,8 +189,9 @@ def content_keys(context) -> set[str]:
         if depth > 4 or id(value) in seen:
             return
         seen.add(id(value))
-        if isinstance(value, Model):
-            prefix = prefixes.get(type(value))
+        if isinstance(value, (Model, PlainRow)):
+            model = value._model if isinstance(value, PlainRow) else type(value)
+            prefix = prefixes.get(model)
             if prefix and value.pk is not None:
                 keys.add(f"{prefix}-{value.pk}")
             return

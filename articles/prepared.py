@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from types import SimpleNamespace
 
 from django.db import connections
 from django.db.models import QuerySet
@@ -43,6 +44,12 @@ _SENTINELS = (
 INPUTS = tuple(_SENTINELS[0])
 
 
+class PlainRow(SimpleNamespace):
+    """A row of a `plain_rows` query: its columns by attname (the primary key
+    as `pk`), its annotations, and `_model`, the model it is a row of (the page
+    cache's surrogate keys name it)."""
+
+
 @dataclass(frozen=True)
 class _Plan:
     model: type
@@ -51,6 +58,8 @@ class _Plan:
     slots: list
     # The model's columns: their attnames and where they sit in a row.
     init_list: list
+    # The same columns named for a plain row: the primary key as "pk".
+    row_names: list
     start: int
     end: int
     annotations: dict
@@ -66,12 +75,19 @@ class PreparedQuery:
     as numbers; the ids of the front page's section articles) are part of the
     query's shape: each distinct set is compiled once, and the compiled shapes
     are forgotten when SHAPES of them have piled up.
+
+    With `plain_rows`, each row is a PlainRow of the selected columns
+    (the primary key as `pk`) and annotations instead of a model instance:
+    for lists of stored cards, whose reader (fragments.cards) needs no model
+    and refetches any stale row itself. Building a model instance of three
+    columns still walks all of its thirty fields.
     """
 
     SHAPES = 64
 
-    def __init__(self, build: Callable[..., QuerySet]):
+    def __init__(self, build: Callable[..., QuerySet], *, plain_rows: bool = False):
         self.build = build
+        self.plain_rows = plain_rows
         self._compiled: dict[tuple, _Plan | None] = {}
 
     def _adapted(self, connection, name: str, value):
@@ -113,13 +129,14 @@ class PreparedQuery:
         ):
             return None  # not the plain shape this runner makes
         start, end = info["select_fields"][0], info["select_fields"][-1] + 1
+        init_list = [column[0].target.attname for column in compiler.select[start:end]]
+        pk_name = info["model"]._meta.pk.attname
         return _Plan(
             model=info["model"],
             sql=sql_a,
             slots=slots,
-            init_list=[
-                column[0].target.attname for column in compiler.select[start:end]
-            ],
+            init_list=init_list,
+            row_names=["pk" if name == pk_name else name for name in init_list],
             start=start,
             end=end,
             annotations=dict(compiler.annotation_col_map or {}),
@@ -136,6 +153,7 @@ class PreparedQuery:
             self._compiled[key] = self._compile(using, fixed)
         plan = self._compiled[key]
         if plan is None:
+            # Model instances: they carry every attribute a plain row has.
             return list(self.build(**inputs, **fixed).using(using))
         params = [
             value if name is None else self._adapted(connection, name, inputs.get(name))
@@ -153,9 +171,13 @@ class PreparedQuery:
                     for converter in converters:
                         value = converter(value, expression, connection)
                     row[position] = value
-            instance = plan.model.from_db(
-                using, plan.init_list, row[plan.start : plan.end]
-            )
+            values = row[plan.start : plan.end]
+            if self.plain_rows:
+                instance = PlainRow(
+                    _model=plan.model, **dict(zip(plan.row_names, values, strict=True))
+                )
+            else:
+                instance = plan.model.from_db(using, plan.init_list, values)
             for name, position in plan.annotations.items():
                 setattr(instance, name, row[position])
             found.append(instance)

@@ -17,7 +17,8 @@ def _cards(now):
 def _page_of(rows):
     """A PreparedQuery of one page of `rows(now, pk)`, by offset and limit."""
     return PreparedQuery(
-        lambda now, pk, offset, limit, **inputs: rows(now, pk)[offset : offset + limit]
+        lambda now, pk, offset, limit, **inputs: rows(now, pk)[offset : offset + limit],
+        plain_rows=True,
     )
 
 
