@@ -145,7 +145,6 @@ def collecting():
 def act(keys: set[str]) -> None:
     """Move the page cache's tokens for `keys` and purge them from Varnish."""
     cache.set_many(pagecache.moved_tokens(keys), timeout=pagecache.token_timeout())
-    cache.delete(pagecache.SCHEDULE_KEY)
     purge(keys)
 
 

@@ -15,7 +15,7 @@ Every public 200 answer carries:
   purges by (deploy/varnish/newsroom.vcl) and this cache invalidates by;
 - `Cache-Control: public, max-age=<browser>, s-maxage=<lifetime>`, where the
   lifetime never reaches past the next scheduled publication or expiry of any
-  article (Article.objects.next_scheduled_change(), cached itself), so a page
+  article (the site lists' valid_until, articles/sitecache.py), so a page
   cached at 08:59 for an article due at 09:00 is fetched again at 09:00. The
   clamp is site-wide rather than per page: any scheduled article can enter the
   navigation, the front page and the feeds, and one cached value costs nothing
@@ -92,8 +92,6 @@ KEY_HEADER = "xkey"
 # v2: entries carry their epoch and an id (see lookup()).
 ENTRY_PREFIX = "page:v2:"
 TOKEN_PREFIX = "pagekey:"
-SCHEDULE_KEY = "schedule:next-change"
-NO_CHANGE = "none"
 
 
 EPOCH_KEY = "pagekey-epoch"
@@ -134,22 +132,15 @@ def token_timeout() -> int:
 
 
 def next_scheduled_change(now: datetime | None = None) -> datetime | None:
-    """The next publish or expiry time of any article, from the cache when it can.
+    """The next publish or expiry time of any article.
 
-    The cached value stays valid until that moment passes or an article changes
-    (articles.invalidation deletes it on every change).
+    The site lists carry it (valid_until), read with them and invalidated with
+    them on every article change; a page has usually read them already this
+    request, so the clamp costs no cache read of its own.
     """
-    from .models import Article
+    from .sitecache import site_lists
 
-    now = now or timezone.now()
-    cached = cache.get(SCHEDULE_KEY)
-    if cached == NO_CHANGE:
-        return None
-    if isinstance(cached, datetime) and cached > now:
-        return cached
-    upcoming = Article.objects.next_scheduled_change(now)
-    cache.set(SCHEDULE_KEY, upcoming or NO_CHANGE, timeout=max_lifetime())
-    return upcoming
+    return site_lists(now or timezone.now()).valid_until
 
 
 def lifetime(now: datetime | None = None) -> int:
