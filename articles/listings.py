@@ -9,6 +9,7 @@ categories or authors it returns.
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -21,9 +22,10 @@ from .querysets import period_bounds
 
 SECTION_ARTICLES = 4
 RELATED_ARTICLES = 4
-# How many of the newest articles in its categories an article's related list
-# is chosen from.
-RELATED_CANDIDATES = 40
+# How many of the latest articles in each of its categories, and of how many of
+# its categories, an article's related list is chosen from.
+RELATED_CANDIDATES = 20
+RELATED_CATEGORIES = 4
 
 
 @dataclass(frozen=True)
@@ -166,16 +168,20 @@ def related_articles(
     now: datetime | None = None,
     limit: int = RELATED_ARTICLES,
     candidates: int = RELATED_CANDIDATES,
-) -> list[Article]:
+) -> list:
     """Live articles sharing a category with `article`: most shared first, then
-    newest; never the article itself.
+    newest; never the article itself. Rows with the stored card (plain rows,
+    see prepared.py), not model instances.
 
-    Bounded work, one query: the candidates are the `candidates` newest live
-    articles in any of its categories (found newest first through the
-    publish_at index), and only they are ranked by how many categories they
-    share. An older article sharing more categories than every candidate is
-    not among them: on a news site the recent ones are the related reading.
-    The query is compiled once per process (articles/prepared.py).
+    Bounded work, one query, whatever the size of the site: the candidates are,
+    in each of its first RELATED_CATEGORIES categories, the `candidates` live
+    articles that arrived last (the category's index read backwards, by id:
+    on a news site the recent ones are the related reading), and only they are
+    ranked by how many of its categories they share. A small category thus
+    contributes even old members; a busy one only its latest. Ranking every
+    live article, or even finding the newest by publication time, took a scan
+    that grew with the site (3.6 ms at 1,000 articles on PostgreSQL). Compiled
+    once per process (articles/prepared.py).
     """
     if (limit, candidates) == (RELATED_ARTICLES, RELATED_CANDIDATES):
         return _related(now=now or timezone.now(), pk=article.pk)
@@ -183,28 +189,48 @@ def related_articles(
 
 
 def _related_queryset(now, pk, limit=RELATED_ARTICLES, candidates=RELATED_CANDIDATES):
-    # Its categories as a subquery: the page need not fetch them first.
-    category_ids = CategorizedArticle.objects.filter(content_object_id=pk).values(
-        "tag_id"
+    now = now or timezone.now()
+    its_categories = (
+        CategorizedArticle.objects.filter(content_object_id=pk)
+        .order_by("tag_id")
+        .values("tag_id")
     )
-    in_its_categories = CategorizedArticle.objects.filter(
-        content_object=OuterRef("pk"), tag_id__in=category_ids
+    live = Q(content_object__expire_at__isnull=True) | Q(
+        content_object__expire_at__gt=now
     )
-    newest = (
-        Article.objects.live(now)
-        .exclude(pk=pk)
-        .filter(Exists(in_its_categories))
-        .newest_first()
-        .values("pk")[:candidates]
-    )
+    latest = [
+        CategorizedArticle.objects.filter(
+            live,
+            tag_id=Subquery(its_categories[nth : nth + 1]),
+            content_object__status=Article.Status.PUBLISHED,
+            content_object__publish_at__lte=now,
+        )
+        .exclude(content_object_id=pk)
+        .order_by("-content_object_id")
+        .values("content_object_id")[:candidates]
+        for nth in range(RELATED_CATEGORIES)
+    ]
+    if connection.features.supports_slicing_ordering_in_compound:
+        # PostgreSQL scanned every article for an OR of IN lists; one IN of a
+        # UNION ALL reads just the candidates.
+        newest = Q(pk__in=latest[0].union(*latest[1:], all=True))
+    else:
+        # SQLite allows no LIMIT inside a UNION, and plans the OR as one index
+        # lookup per list.
+        newest = Q()
+        for members in latest:
+            newest |= Q(pk__in=members)
     shared = (
-        in_its_categories.order_by()
+        CategorizedArticle.objects.filter(
+            content_object=OuterRef("pk"), tag_id__in=its_categories
+        )
+        .order_by()
         .values("content_object")
         .annotate(count=Count("pk"))
         .values("count")
     )
     return (
-        Article.objects.filter(pk__in=newest)
+        Article.objects.filter(newest)
         .annotate(shared=Subquery(shared))
         .order_by("-shared", "-publish_at", "-pk")
         .with_fragments("card_html")[:limit]

@@ -362,35 +362,47 @@ def test_related_articles_share_categories_most_shared_then_newest(client):
     assert len(titles) == listings.RELATED_ARTICLES
 
 
-def test_related_articles_are_chosen_among_the_newest_candidates_only(
+def test_related_articles_are_chosen_among_each_categorys_latest_only(
     client, django_assert_num_queries
 ):
     article = make_article(title="기준 기사", categories=["정치", "서울"])
     make_article(title="둘 겹침 아주 옛 기사", categories=["정치", "서울"],
                  publish_at=hours_ago(500))  # fmt: skip
-    for n in range(listings.RELATED_CANDIDATES - 1):
+    # Both of its categories then receive RELATED_CANDIDATES newer articles,
+    # the newest last: the old one is among neither category's latest.
+    for n in reversed(range(listings.RELATED_CANDIDATES)):
         make_article(
-            title=f"하나 겹침 {n}", categories=["정치"], publish_at=hours_ago(n + 1)
+            title=f"정치 {n}", categories=["정치"], publish_at=hours_ago(n + 1)
+        )
+        make_article(
+            title=f"서울 {n}", categories=["서울"], publish_at=hours_ago(n + 1.5)
         )
     make_article(title="둘 겹침 후보 기사", categories=["서울", "정치"],
                  publish_at=hours_ago(100))  # fmt: skip
     make_article(title="초안 둘 겹침", categories=["정치", "서울"],
                  status=Article.Status.DRAFT, publish_at=hours_ago(0.5))  # fmt: skip
+    # A small category's members are candidates however old they are.
+    lonely = make_article(title="기준 기사 2", categories=["문화재"])
+    make_article(
+        title="문화재 옛 기사", categories=["문화재"], publish_at=hours_ago(900)
+    )
 
     subject = Article.objects.for_listing().get(pk=article.pk)
     with django_assert_num_queries(1):
         related = listings.related_articles(subject)
 
-    # The oldest one shares both categories but is not among the newest
-    # candidates; the other two-category one is, and ranks first. Never the
-    # article itself, never a draft. (The rows carry the stored cards only.)
+    # The oldest two-category one is not among the candidates; the other is,
+    # and ranks first, then the newest. Never the article itself, never a
+    # draft. (The rows carry the stored cards only.)
     titles = dict(Article.objects.values_list("pk", "title"))
     assert [titles[a.pk] for a in related] == [
         "둘 겹침 후보 기사",
-        "하나 겹침 0",
-        "하나 겹침 1",
-        "하나 겹침 2",
+        "정치 0",
+        "서울 0",
+        "정치 1",
     ]
+    other = listings.related_articles(Article.objects.get(pk=lonely.pk))
+    assert "문화재 옛 기사" in [titles[a.pk] for a in other]
 
 
 def test_related_articles_never_include_unpublished_ones(client):

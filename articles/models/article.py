@@ -532,8 +532,13 @@ class CategorizedArticle(TaggedItemBase):
     content_object = models.ForeignKey(
         Article, on_delete=models.CASCADE, related_name="categorized_items"
     )
+    # Indexed with the article, newest id last (Meta): a category's members in
+    # order of arrival, read backwards by the related articles (listings).
     tag = models.ForeignKey(
-        Category, on_delete=models.CASCADE, related_name="categorized_articles"
+        Category,
+        on_delete=models.CASCADE,
+        related_name="categorized_articles",
+        db_index=False,
     )
 
     objects = CategorizedArticleManager()
@@ -541,6 +546,11 @@ class CategorizedArticle(TaggedItemBase):
     class Meta:
         verbose_name = _("기사 카테고리")
         verbose_name_plural = _("기사 카테고리")
+        indexes = [
+            models.Index(
+                fields=["tag", "content_object"], name="categorized_by_category_idx"
+            )
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["content_object", "tag"], name="unique_article_category"
