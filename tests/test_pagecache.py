@@ -15,7 +15,7 @@ from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 
-from articles import pagecache, previews
+from articles import pagecache, previews, workflow
 from articles.models import Article, Category
 from tests.factories import make_article, make_author
 
@@ -332,3 +332,73 @@ def test_scheduled_article_appears_on_a_cached_front_page_at_its_time(
     time.sleep(max(0, (due - timezone.now()).total_seconds()) + 0.2)
     after = get(client, "/")
     assert "곧 나올 예약 기사" in after.content.decode()
+
+
+@pytest.fixture
+def redis_page_cache(settings, page_cache):
+    """The page cache in a real Redis, as in production (its own key prefix)."""
+    from django.core.cache import caches
+
+    from .services import REDIS_URL, redis_is_up, require
+
+    require(redis_is_up(), f"Redis at {REDIS_URL}")
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "newsroom.redis_cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "pagecache-worker-copy-test",
+        }
+    }
+    caches.close_all()
+    cache.clear()
+    yield
+    cache.clear()
+    caches.close_all()
+
+
+def front_entry_key():
+    from django.test import RequestFactory
+
+    return pagecache.entry_key(RequestFactory().get("/"))
+
+
+def test_a_worker_serves_its_own_copy_of_a_hot_page_and_still_hears_changes(
+    client, redis_page_cache, editor, django_capture_on_commit_callbacks
+):
+    article = make_article(title="속보 첫 기사")
+    assert get(client, "/")["X-Page-Cache"] == "MISS"
+    assert get(client, "/")["X-Page-Cache"] == "HIT"
+
+    # Redis loses the page but keeps its id: the worker's copy still answers,
+    # so a hit did not fetch the page itself.
+    cache.delete(front_entry_key())
+    answer = get(client, "/")
+    assert answer["X-Page-Cache"] == "HIT"
+    assert "속보 첫 기사" in answer.content.decode()
+
+    # A change still makes the next request a miss that shows it.
+    article.title = "속보 고친 기사"
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.save_article(article, by=editor, expected_version=article.version)
+    answer = get(client, "/")
+    assert answer["X-Page-Cache"] == "MISS"
+    assert "속보 고친 기사" in answer.content.decode()
+
+
+def test_another_workers_new_rendering_replaces_the_copy(client, redis_page_cache):
+    make_article(title="속보 첫 기사")
+    get(client, "/")
+    assert get(client, "/")["X-Page-Cache"] == "HIT"
+
+    # As another worker storing a new rendering: a new entry under a new id.
+    key = front_entry_key()
+    entry = dict(cache.get(key))
+    entry["content"] = entry["content"].replace(
+        "속보 첫 기사".encode(), "다른 프로세스가 만든 기사".encode()
+    )
+    entry["id"] += 1
+    cache.set_many({key: entry, pagecache.id_key(key): entry["id"]}, 600)
+
+    answer = get(client, "/")
+    assert answer["X-Page-Cache"] == "HIT"
+    assert "다른 프로세스가 만든 기사" in answer.content.decode()
