@@ -730,3 +730,25 @@ def change_form_data(client, url) -> dict:
                 value = widget.format_value(field.value())
                 data[field.html_name] = "" if value is None else value
     return data
+
+
+def test_editing_a_shared_images_caption_shows_on_every_article_using_it(
+    client, editor, django_capture_on_commit_callbacks
+):
+    image = stored_image(
+        "shared.jpg", photo((1000, 600)), alt="광장", caption="옛 설명"
+    )
+    first = make_article(title="첫 기사", image=image)
+    second = make_article(title="둘째 기사", image=image)
+    assert "옛 설명" in page_of(client, second)
+
+    first = Article.objects.get(pk=first.pk)
+    first.image.caption = "새 설명"
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.save_article(first, by=editor, expected_version=first.version)
+
+    second.refresh_from_db()
+    assert "새 설명" in second.page_header_html  # its stored page header
+    page = page_of(client, second)
+    assert "새 설명" in page
+    assert "옛 설명" not in page

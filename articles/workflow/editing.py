@@ -277,6 +277,21 @@ def _store_image(article: Article) -> None:
         article.image = image
     else:
         image.save(update_fields=["alt", "caption", "credit"])
+        _retell_others(image, article)
+
+
+def _retell_others(image: Image, article: Article) -> None:
+    """The image's texts show on every article using it: refresh the other
+    articles' stored cards and pages and purge their pages (the edited one is
+    refreshed and purged by its own save). A shared image is rare; the check
+    is one query."""
+    others = list(media.showing(image).exclude(pk=article.pk))
+    if not others:
+        return
+    fragments.touched([other.pk for other in others])
+    for other in others:
+        snapshot = Touched.of(other)
+        notify(other, snapshot, snapshot, "image_texts")
 
 
 @dataclass
