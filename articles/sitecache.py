@@ -23,6 +23,7 @@ request:
 
 from __future__ import annotations
 
+import secrets
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -34,7 +35,8 @@ from django.db.models import Count
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
-KEY = "newsroom:site-lists:3"
+KEY = "newsroom:site-lists:4"
+VERSION_KEY = f"{KEY}:version"
 # The backstop lifetime of one copy; invalidation and valid_until make it fresh.
 LIFETIME = timedelta(minutes=10)
 NAV_CATEGORY_LIMIT = 8
@@ -72,9 +74,13 @@ class SiteLists:
 
 
 # The copy one request has read: a page asks for the lists up to four times
-# (its list's length, sections, archive years, the header), and each cache
-# read unpickled them again.
+# (its list's length, sections, archive years, the header).
 _request = threading.local()
+# The copy this process read last, under the version it was stored with: a
+# request asks the cache for the version only (a few bytes), and unpickles
+# the lists (navigation and sections as model instances, the counts) only
+# when another process stored new ones.
+_process: dict = {"version": None, "lists": None}
 
 
 def site_lists(now: datetime | None = None) -> SiteLists:
@@ -83,13 +89,22 @@ def site_lists(now: datetime | None = None) -> SiteLists:
     kept = getattr(_request, "lists", None)
     if kept is not None and kept.is_valid_at(now):
         return kept
-    lists = cache.get(KEY)
+    version = cache.get(VERSION_KEY)
+    lists = None
+    if version is not None and version == _process["version"]:
+        lists = _process["lists"]
+    elif version is not None:
+        stored = cache.get(KEY)
+        if stored is not None and stored[0] == version:
+            lists = stored[1]
     if lists is None or not lists.is_valid_at(now):
-        lists = _read(now)
+        lists, version = _read(now), secrets.token_hex(8)
         timeout = LIFETIME
         if lists.valid_until is not None:
             timeout = min(timeout, lists.valid_until - now)
-        cache.set(KEY, lists, max(1, int(timeout.total_seconds()) + 1))
+        seconds = max(1, int(timeout.total_seconds()) + 1)
+        cache.set_many({KEY: (version, lists), VERSION_KEY: version}, seconds)
+    _process.update(version=version, lists=lists)
     if getattr(_request, "active", False):
         _request.lists = lists
     return lists
@@ -107,9 +122,15 @@ def invalidate_site_lists(**kwargs) -> None:
     """Forget the cached lists now and again when the current transaction
     commits: a page read in between, by another connection, sees the old rows
     and may store them again; the second delete drops that copy."""
+    forget()
+    transaction.on_commit(forget)
+
+
+def forget() -> None:
+    """Drop the cached lists, this process's and this request's copies too."""
     _request.lists = None
-    cache.delete(KEY)
-    transaction.on_commit(lambda: cache.delete(KEY))
+    _process.update(version=None, lists=None)
+    cache.delete_many([VERSION_KEY, KEY])
 
 
 def _read(now: datetime) -> SiteLists:

@@ -1,5 +1,4 @@
 import pytest
-from django.core.cache import cache
 
 from articles import sitecache
 
@@ -29,9 +28,9 @@ def isolated_media_and_fast_hashing(settings, tmp_path):
 def fresh_site_lists():
     """Each test starts without cached site lists: the database it saw last
     was rolled back, the cache (Redis or memory) was not."""
-    cache.delete(sitecache.KEY)
+    sitecache.forget()
     yield
-    cache.delete(sitecache.KEY)
+    sitecache.forget()
 
 
 @pytest.fixture(autouse=True)
