@@ -362,7 +362,7 @@ def run(options) -> None:
         # As the view runs it: inside the search's time limit (and planner
         # settings), the bounded match ids, then the page's articles.
         with time_limit(connection.alias):
-            ids, more = ranked_ids(live(), query, sort)
+            ids, more, _estimate = ranked_ids(live(), query, sort)
             chosen = ids[(page - 1) * per_page : page * per_page]
             articles = list(Article.objects.filter(pk__in=chosen).for_listing())
         return len(ids), more, len(articles)
@@ -377,7 +377,7 @@ def run(options) -> None:
         newest = list(scan.order_by("-publish_at", "-pk").values_list("pk", flat=True))
         truth = set(newest)
         with time_limit(connection.alias):
-            served, _more = ranked_ids(live(), query, "date")
+            served, _more, _estimate = ranked_ids(live(), query, "date")
         exact = served == newest[: len(served)] and (
             len(served) == len(newest) or len(served) == COUNT_LIMIT
         )

@@ -24,6 +24,13 @@ def _day(value: str) -> date | None:
         return None
 
 
+def _about(estimate: int | None) -> int | None:
+    """An estimate shown to two significant digits (52,345 -> 52,000)."""
+    if estimate is None:
+        return None
+    return round(estimate, -max(len(str(estimate)) - 2, 0))
+
+
 class SearchView(ListView):
     """Live articles matching ``?q=``, paginated, with matched words marked.
 
@@ -33,7 +40,9 @@ class SearchView(ListView):
     test of the newest articles, the match ids (bounded, see ``search.query``),
     the page's articles with their categories and bylines (``for_listing``),
     plus PostgreSQL's time limit (a safety net, see
-    ``search.query.time_limit``). An empty query shows the
+    ``search.query.time_limit``); past COUNT_LIMIT matches, one or two more
+    for the estimated total (``search.query.estimated_total``; on PostgreSQL
+    the planner's estimates, no rows read). An empty query shows the
     search form alone; ListView answers 404 for a page that is not a number or
     out of range.
     """
@@ -55,6 +64,7 @@ class SearchView(ListView):
         get = self.request.GET
         self.search_query = parse_query(get.get("q", ""))
         self.more = False
+        self.estimate = None
         self.sort = get.get("sort") if get.get("sort") in SORTS else SORTS[0]
         self.category = get.get("category", "").strip()[:200]
         self.date_from, self.date_to = (
@@ -85,7 +95,9 @@ class SearchView(ListView):
         if not self.search_query:
             return super().paginate_queryset(queryset, page_size)
         with time_limit(queryset.db):
-            ids, self.more = ranked_ids(queryset, self.search_query, self.sort)
+            ids, self.more, self.estimate = ranked_ids(
+                queryset, self.search_query, self.sort
+            )
             paginator, page, _, is_paginated = super().paginate_queryset(ids, page_size)
             found = Article.objects.filter(pk__in=page.object_list).for_listing()
             by_id = {article.pk: article for article in found}
@@ -110,6 +122,7 @@ class SearchView(ListView):
             "search_to": self.request.GET.get("to", "")[:10],
             "search_bad_dates": self.bad_dates,
             "search_more": self.more,
+            "search_estimate": _about(self.estimate),
             "search_count_limit": COUNT_LIMIT,
         }
 
