@@ -212,13 +212,31 @@ class _UndoSettings(Exception):
     """Raised to roll a search's savepoint back (see time_limit)."""
 
 
+def newest_ids(articles: QuerySet, query: Query, count: int) -> list[int]:
+    """The ids of the `count` newest matches (as-you-type suggestions).
+
+    The PROBE newest articles are tested first (one query); when `count` of
+    them match, or they are all the articles there are, they hold the
+    newest `count` matches, so a common prefix never reaches the index.
+    """
+    seen, hits = _window(articles, query, PROBE)
+    if len(hits) >= count or seen < PROBE:
+        return [pk for pk, _tier in hits[:count]]
+    return list(
+        matching(articles, query)
+        .order_by("-publish_at", "-pk")
+        .values_list("pk", flat=True)[:count]
+    )
+
+
 @contextmanager
-def time_limit(using: str):
+def time_limit(using: str, milliseconds: int | None = None):
     """Run the search's statements in a transaction cancelled after a time limit.
 
     With bounded counting no search comes near it; it is a safety net so a
     stuck search (a locked table, an overloaded server) never holds a
-    connection: settings.NEWSROOM_SEARCH_TIMEOUT_MS, PostgreSQL only (one
+    connection: `milliseconds`, by default
+    settings.NEWSROOM_SEARCH_TIMEOUT_MS, PostgreSQL only (one
     ``set_config`` statement, which also turns sequential scans off; SQLite
     has no statement timeout).
     """
@@ -232,7 +250,7 @@ def time_limit(using: str):
     nested = connection.in_atomic_block
     try:
         with transaction.atomic(using=using):
-            timeout = settings.NEWSROOM_SEARCH_TIMEOUT_MS
+            timeout = milliseconds or settings.NEWSROOM_SEARCH_TIMEOUT_MS
             with connection.cursor() as cursor:
                 # No sequential scans either: the planner counts a row of the
                 # entries table as cheap, but testing one means reading its

@@ -11,10 +11,20 @@ from articles.models import Article, Category
 from . import highlight
 from .analysis import compact, initials, parse_query
 from .indexing import body_text
-from .query import COUNT_LIMIT, SORTS, SearchTimedOut, matching, ranked_ids, time_limit
+from .query import (
+    COUNT_LIMIT,
+    SORTS,
+    SearchTimedOut,
+    newest_ids,
+    ranked_ids,
+    time_limit,
+)
 
 SUGGESTIONS = 8
 SUGGEST_CACHE_SECONDS = 60
+# Suggestions that ran out of time (settings.NEWSROOM_SEARCH_SUGGEST_TIMEOUT_MS)
+# are cached briefly, so a busy server is not asked again at every keystroke.
+SUGGEST_TIMED_OUT_CACHE_SECONDS = 5
 
 
 def _day(value: str) -> date | None:
@@ -128,15 +138,29 @@ class SearchView(ListView):
 
 
 def suggestions(q: str) -> dict:
-    """Titles of the newest matching live articles and matching category names."""
+    """Titles of the newest matching live articles and matching category names.
+
+    The titles come within settings.NEWSROOM_SEARCH_SUGGEST_TIMEOUT_MS
+    (PostgreSQL) or not at all: a box that offers nothing is better than one
+    that makes the reader wait; ``timed_out`` says which it was.
+    """
     query = parse_query(q)
     if not query:
         return {"q": q, "titles": [], "categories": []}
-    titles = list(
-        matching(Article.objects.live(), query)
-        .order_by("-publish_at", "-pk")
-        .values_list("title", "slug")[:SUGGESTIONS]
-    )
+    articles = Article.objects.live()
+    timed_out = False
+    try:
+        with time_limit(articles.db, settings.NEWSROOM_SEARCH_SUGGEST_TIMEOUT_MS):
+            ids = newest_ids(articles, query, SUGGESTIONS)
+            found = {
+                pk: (title, slug)
+                for pk, title, slug in Article.objects.filter(pk__in=ids).values_list(
+                    "pk", "title", "slug"
+                )
+            }
+        titles = [found[pk] for pk in ids if pk in found]
+    except SearchTimedOut:
+        titles, timed_out = [], True
     wanted = [phrase.match for phrase in query.phrases]
     categories = [
         {"name": name, "slug": slug}
@@ -145,7 +169,7 @@ def suggestions(q: str) -> dict:
         .values_list("name", "slug")
         if all(w in compact(name) or w in initials(name) for w in wanted)
     ][:SUGGESTIONS]
-    return {
+    data = {
         "q": query.text,
         "titles": [
             {"title": title, "url": Article(slug=slug).get_absolute_url()}
@@ -153,6 +177,13 @@ def suggestions(q: str) -> dict:
         ],
         "categories": categories,
     }
+    return data | ({"timed_out": True} if timed_out else {})
+
+
+def _suggest_seconds(data: dict) -> int:
+    if data.get("timed_out"):
+        return SUGGEST_TIMED_OUT_CACHE_SECONDS
+    return SUGGEST_CACHE_SECONDS
 
 
 def suggest(request):
@@ -162,7 +193,8 @@ def suggest(request):
     data = cache.get(key)
     if data is None:
         data = suggestions(text)
-        cache.set(key, data, SUGGEST_CACHE_SECONDS)
+        cache.set(key, data, _suggest_seconds(data))
+    seconds = _suggest_seconds(data)
     response = JsonResponse(data, json_dumps_params={"ensure_ascii": False})
-    response["Cache-Control"] = f"public, max-age={SUGGEST_CACHE_SECONDS}"
+    response["Cache-Control"] = f"public, max-age={seconds}"
     return response

@@ -1102,6 +1102,51 @@ def test_suggestions_are_cached(client):
     assert "max-age" in response["Cache-Control"]
 
 
+# Committed rows: the articles' own write locks would hold the other
+# session's table lock back.
+@pytest.mark.django_db(transaction=True)
+def test_suggestions_that_run_out_of_time_offer_categories_only(
+    client, postgresql, settings
+):
+    settings.NEWSROOM_SEARCH_SUGGEST_TIMEOUT_MS = 200
+    quiet_article(title="날씨 소식", categories=["관세협상정책"])
+    yesterday = timezone.now() - timedelta(days=1)
+    for n in range(50):
+        quiet_article(title=f"관세협상 {n}", publish_at=yesterday)
+    database = connection.settings_dict
+    # Another session holds the index table: the titles wait until the
+    # suggestions' own time limit, far shorter than a search's.
+    with psycopg.connect(
+        dbname=database["NAME"],
+        host=database["HOST"] or None,
+        port=database["PORT"] or None,
+        user=database["USER"] or None,
+        password=database["PASSWORD"] or None,
+    ) as other:
+        other.execute("SET idle_in_transaction_session_timeout = '5s'")
+        other.execute("LOCK TABLE search_searchentry IN ACCESS EXCLUSIVE MODE")
+        started = time.monotonic()
+        response = client.get("/search/suggest/", {"q": "관세협상"})
+        waited = time.monotonic() - started
+
+    data = response.json()
+    assert response.status_code == 200
+    assert waited < 2
+    assert data["titles"] == [] and data["timed_out"] is True
+    assert [c["name"] for c in data["categories"]] == ["관세협상정책"]
+    assert response["Cache-Control"] == "public, max-age=5"
+
+
+def test_suggestions_for_a_common_word_are_its_newest_titles(client):
+    now = timezone.now()
+    for n in range(60):
+        quiet_article(title=f"장마 {n}", publish_at=now - timedelta(hours=n + 1))
+
+    data = client.get("/search/suggest/", {"q": "장마"}).json()
+
+    assert [t["title"] for t in data["titles"]] == [f"장마 {n}" for n in range(8)]
+
+
 def test_suggestions_for_an_empty_query_are_empty(client):
     assert client.get("/search/suggest/").json() == {
         "q": "",
