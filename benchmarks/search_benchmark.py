@@ -384,6 +384,7 @@ def run(options) -> None:
         digest = hashlib.sha1(repr(served).encode()).hexdigest()[:6]
         return (1.0 if not truth else len(found & truth) / len(truth)), exact, digest
 
+    say("Load average (1, 5, 15 min): {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     classes = query_classes(maker)
     parsed = {q: parse_query(q) for queries in classes.values() for q in queries}
     say("\nChecks (recall of the index; served ids == newest matches by a scan):")
@@ -471,6 +472,7 @@ def run(options) -> None:
             client.get("/search/suggest/", {"q": q})
             runs.append((time.perf_counter() - begin) * 1000)
         say(f"  {q:<10} p50 {statistics.median(runs):6.2f}  max {max(runs):6.2f}")
+    say("Load average (1, 5, 15 min): {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     say(f"\nEntries: {SearchEntry.objects.count()}")
     if connection.vendor == "postgresql":
         sizes()
