@@ -118,8 +118,11 @@ def newest_first_matches(articles: QuerySet, query: Query) -> tuple[list, float]
     them, when fewer) and the share of articles that match, or None when the
     query is not that common.
 
-    The substring test on the PROBE newest articles estimates the share of
-    articles that match; at WINDOW_SHARE or more, the newest
+    Where the index keeps statistics (PostgreSQL's ANALYZE) and they show
+    that well under WINDOW_SHARE of the entries hold one of the query's
+    terms, the query is not that common and nothing is tested here.
+    Otherwise the substring test on the PROBE newest articles estimates the
+    share of articles that match; at WINDOW_SHARE or more, the newest
     WINDOW_MARGIN * COUNT_LIMIT / share articles are tested one by one, which
     is far cheaper than reading every candidate the index holds for a word
     found in half of all articles. A window that holds more than COUNT_LIMIT
@@ -128,6 +131,9 @@ def newest_first_matches(articles: QuerySet, query: Query) -> tuple[list, float]
     articles were unusual) gives a better estimate for a larger one, up to
     WINDOW_MAX articles; past that the caller asks the index.
     """
+    bound = backend_for(articles.db).share_bound(query)
+    if bound is not None and bound < WINDOW_SHARE / 2:
+        return None  # the index's statistics say it is not that common
     _, hits = _window(articles, query, PROBE)
     if len(hits) < WINDOW_SHARE * PROBE:
         return None

@@ -1067,6 +1067,48 @@ def test_search_page_query_count_is_pinned(client, settings):
         ]
 
 
+@pytest.fixture
+def term_statistics(postgresql):
+    """ANALYZE the index (rolled back with the test) and forget the
+    statistics search read before and after."""
+    from search.backends import postgresql as backend
+
+    def analyse():
+        backend._term_stats.clear()
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE search_searchentry")
+
+    yield analyse
+    backend._term_stats.clear()
+
+
+def test_a_word_the_statistics_call_rare_skips_the_test_of_the_newest(
+    client, term_statistics
+):
+    now = timezone.now()
+    for n in range(30):
+        quiet_article(
+            title="가뭄 소식" if n == 7 else f"장마 소식 {n}",
+            publish_at=now - timedelta(hours=n + 1),
+        )
+    term_statistics()
+    client.get("/")  # anything cached on first use
+    search(client, "장마")  # the statistics, read once
+
+    with CaptureQueriesContext(connection) as rare:
+        rare_titles = result_titles(search(client, "가뭄"))
+    with CaptureQueriesContext(connection) as common:
+        common_titles = result_titles(search(client, "장마"))
+
+    def windows(queries):
+        return sum("search_hit" in q["sql"] for q in queries.captured_queries)
+
+    assert rare_titles == ["가뭄 소식"]
+    assert windows(rare) == 0
+    assert len(common_titles) == 20 and common_titles[0] == "장마 소식 0"
+    assert windows(common) >= 1
+
+
 # Suggestions for the header box
 
 
