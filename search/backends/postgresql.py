@@ -186,6 +186,8 @@ class PostgreSQLBackend(SearchBackend):
                     "(article_id) REFERENCES articles_article (id) "
                     "DEFERRABLE INITIALLY DEFERRED"
                 )
+        # The new table's statistics (finish_shadow analysed it) from now on.
+        _term_stats.pop(self.using, None)
 
     def index_kind(self) -> str:
         with connections[self.using].cursor() as cursor:
