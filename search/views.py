@@ -162,13 +162,22 @@ def suggestions(q: str) -> dict:
     except SearchTimedOut:
         titles, timed_out = [], True
     wanted = [phrase.match for phrase in query.phrases]
-    categories = [
-        {"name": name, "slug": slug}
-        for name, slug in Category.objects.with_live_articles()
-        .order_by("name")
-        .values_list("name", "slug")
+    # Names first (a short list), then only those that match are checked for
+    # a live article: that test over every category reads most articles.
+    named = [
+        pk
+        for pk, name in Category.objects.values_list("pk", "name")
         if all(w in compact(name) or w in initials(name) for w in wanted)
-    ][:SUGGESTIONS]
+    ]
+    categories = []
+    if named:
+        categories = [
+            {"name": name, "slug": slug}
+            for name, slug in Category.objects.filter(pk__in=named)
+            .with_live_articles()
+            .order_by("name")
+            .values_list("name", "slug")[:SUGGESTIONS]
+        ]
     data = {
         "q": query.text,
         "titles": [

@@ -1124,6 +1124,16 @@ def test_suggestions_give_titles_and_categories_as_json(client):
     assert [c["name"] for c in data["categories"]] == ["관세정책"]
 
 
+def test_suggestions_leave_out_a_category_with_no_live_article(client):
+    draft = Article.Status.DRAFT
+    quiet_article(title="날씨 소식", categories=["무역정책"])
+    quiet_article(title="숨은 소식", categories=["무역비밀"], status=draft)
+
+    data = client.get("/search/suggest/", {"q": "무역"}).json()
+
+    assert [c["name"] for c in data["categories"]] == ["무역정책"]
+
+
 def test_suggestions_match_initial_consonants(client):
     quiet_article(title="관세 협상 타결")
 
