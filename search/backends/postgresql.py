@@ -20,13 +20,14 @@ from . import SHADOW, IndexedArticle, SearchBackend
 TABLE = "search_searchentry"
 INDEX = "search_entry_terms"
 # The terms' frequencies ANALYZE keeps (pg_stats.most_common_elems), read
-# again after this many seconds; by database alias: (read at, frequencies,
-# the highest frequency a term missing from them can have).
+# again after this many seconds; by database alias: (read at, frequencies or
+# None when there are none, the highest frequency a term missing from them
+# can have).
 STATS_SECONDS = 600
 # The statistics target of the terms column (migration 0004): ANALYZE keeps
 # ten times as many of its most common terms.
 TERMS_STATISTICS = 1000
-_term_stats: dict[str, tuple[float, dict[str, float], float] | None] = {}
+_term_stats: dict[str, tuple[float, dict[str, float] | None, float]] = {}
 
 
 def lexeme(term: str) -> str:
@@ -89,7 +90,7 @@ class PostgreSQLBackend(SearchBackend):
     def _stats(self) -> tuple[dict[str, float], float] | None:
         cached = _term_stats.get(self.using)
         if cached is not None and time.monotonic() - cached[0] < STATS_SECONDS:
-            return cached[1], cached[2]
+            return None if cached[1] is None else (cached[1], cached[2])
         with connections[self.using].cursor() as cursor:
             cursor.execute(
                 "SELECT most_common_elems::text::text[], most_common_elem_freqs "
@@ -98,8 +99,8 @@ class PostgreSQLBackend(SearchBackend):
                 [TABLE],
             )
             row = cursor.fetchone()
-        if row is None or not row[0]:
-            _term_stats.pop(self.using, None)
+        if row is None or not row[0]:  # never analysed: no statistics yet
+            _term_stats[self.using] = (time.monotonic(), None, 0.0)
             return None
         terms, freqs = row
         # The last three numbers are the lowest and highest frequency and
