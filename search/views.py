@@ -47,7 +47,8 @@ class SearchView(ListView):
     Parameters: ``sort`` (relevance, the default, or date), ``category`` (a
     category slug), ``from`` and ``to`` (YYYY-MM-DD, inclusive). A date that is
     not one is ignored and the page says so. Three queries for any page: the
-    test of the newest articles, the match ids (bounded, see ``search.query``),
+    test of the newest articles (on PostgreSQL only for words the index's
+    statistics do not call rare), the match ids (bounded, see ``search.query``),
     the page's articles with their categories and bylines (``for_listing``),
     plus PostgreSQL's time limit (a safety net, see
     ``search.query.time_limit``); past COUNT_LIMIT matches, one or two more
