@@ -362,7 +362,7 @@ def run(options) -> None:
         # As the view runs it: inside the search's time limit (and planner
         # settings), the bounded match ids, then the page's articles.
         with time_limit(connection.alias):
-            ids, more = ranked_ids(live(), query, sort)
+            ids, more, _estimate = ranked_ids(live(), query, sort)
             chosen = ids[(page - 1) * per_page : page * per_page]
             articles = list(Article.objects.filter(pk__in=chosen).for_listing())
         return len(ids), more, len(articles)
@@ -377,13 +377,14 @@ def run(options) -> None:
         newest = list(scan.order_by("-publish_at", "-pk").values_list("pk", flat=True))
         truth = set(newest)
         with time_limit(connection.alias):
-            served, _more = ranked_ids(live(), query, "date")
+            served, _more, _estimate = ranked_ids(live(), query, "date")
         exact = served == newest[: len(served)] and (
             len(served) == len(newest) or len(served) == COUNT_LIMIT
         )
         digest = hashlib.sha1(repr(served).encode()).hexdigest()[:6]
         return (1.0 if not truth else len(found & truth) / len(truth)), exact, digest
 
+    say("Load average (1, 5, 15 min): {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     classes = query_classes(maker)
     parsed = {q: parse_query(q) for queries in classes.values() for q in queries}
     say("\nChecks (recall of the index; served ids == newest matches by a scan):")
@@ -462,15 +463,24 @@ def run(options) -> None:
         assert response.status_code == 200, response.status_code
         say(f"  {q:<10} p50 {statistics.median(runs):6.1f}  max {max(runs):6.1f}")
 
-    say("\nSuggestions (/search/suggest/), cached after the first request, ms:")
+    say(
+        "\nSuggestions (/search/suggest/), ms: the first request (uncached), "
+        "then cached"
+    )
     for q in ["방", "방북", "ㅂㅂ", maker.nouns[3][:1]]:
+        begin = time.perf_counter()
         client.get("/search/suggest/", {"q": q})
+        first = (time.perf_counter() - begin) * 1000
         runs = []
         for _ in range(options.runs * 3):
             begin = time.perf_counter()
             client.get("/search/suggest/", {"q": q})
             runs.append((time.perf_counter() - begin) * 1000)
-        say(f"  {q:<10} p50 {statistics.median(runs):6.2f}  max {max(runs):6.2f}")
+        say(
+            f"  {q:<10} uncached {first:6.2f}  cached p50 "
+            f"{statistics.median(runs):6.2f}  max {max(runs):6.2f}"
+        )
+    say("Load average (1, 5, 15 min): {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     say(f"\nEntries: {SearchEntry.objects.count()}")
     if connection.vendor == "postgresql":
         sizes()

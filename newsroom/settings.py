@@ -356,6 +356,10 @@ NEWSROOM_PUBLISHER_LOGO = env("NEWSROOM_PUBLISHER_LOGO", "img/logo.png")
 NEWSROOM_ARTICLES_PER_PAGE = env_int("NEWSROOM_ARTICLES_PER_PAGE", 20, minimum=1)
 # PostgreSQL cancels one search after this long; readers are asked for narrower words.
 NEWSROOM_SEARCH_TIMEOUT_MS = env_int("NEWSROOM_SEARCH_TIMEOUT_MS", 3000, minimum=1)
+# ... and uncached as-you-type suggestions after this long (they offer no titles).
+NEWSROOM_SEARCH_SUGGEST_TIMEOUT_MS = env_int(
+    "NEWSROOM_SEARCH_SUGGEST_TIMEOUT_MS", 300, minimum=1
+)
 # PostgreSQL search index: a RUM index where the `rum` extension is installed,
 # GIN otherwise; NEWSROOM_SEARCH_FORCE_GIN=1 keeps GIN (read when migrating and
 # when rebuild_search_index --recreate-index runs).

@@ -10,16 +10,19 @@ articles. Ordering, the same on every backend:
 
 Counting stops at COUNT_LIMIT: a word found in half of 100,000 articles would
 otherwise cost a substring test on every one of them. Past the limit the page
-says "more than" the limit, the reader can page through the first
-COUNT_LIMIT results, and relevance ordering, which would have to read every
-match to find the title hits, gives way to date order (the page says so).
+gives an estimated total and says it is one ("약 52,000건", see
+estimated_total), the reader can page through the first COUNT_LIMIT results,
+and relevance ordering, which would have to read every match to find the
+title hits, gives way to date order (the page says so).
 So every search reads at most COUNT_LIMIT + 1 matching rows, and a common word
 is never an error. The time limit stays as a safety net for a locked table or
 an overloaded server.
 """
 
+import json
 import math
 from contextlib import contextmanager
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import OperationalError, connections, transaction
@@ -81,11 +84,11 @@ def search_articles(articles: QuerySet, query: Query, sort: str = "relevance"):
     return order(matching(articles, query), query, sort)
 
 
-def _first_matches(matches: QuerySet, query: Query) -> list[tuple[int, int]]:
+def _first_matches(matches: QuerySet, query: Query) -> list[tuple]:
     return list(
         matches.annotate(search_tier=tier(query))
         .order_by("-publish_at", "-pk")
-        .values_list("pk", "search_tier")[: COUNT_LIMIT + 1]
+        .values_list("pk", "search_tier", "publish_at")[: COUNT_LIMIT + 1]
     )
 
 
@@ -110,12 +113,16 @@ def _window(articles: QuerySet, query: Query, size: int) -> tuple[int, list]:
     return len(rows), [(pk, rank) for pk, hit, rank in rows if hit]
 
 
-def newest_first_matches(articles: QuerySet, query: Query) -> list | None:
+def newest_first_matches(articles: QuerySet, query: Query) -> tuple[list, float] | None:
     """The newest COUNT_LIMIT + 1 matches of a very common query (or all of
-    them, when fewer), or None when the query is not that common.
+    them, when fewer) and the share of articles that match, or None when the
+    query is not that common.
 
-    The substring test on the PROBE newest articles estimates the share of
-    articles that match; at WINDOW_SHARE or more, the newest
+    Where the index keeps statistics (PostgreSQL's ANALYZE) and they show
+    that well under WINDOW_SHARE of the entries hold one of the query's
+    terms, the query is not that common and nothing is tested here.
+    Otherwise the substring test on the PROBE newest articles estimates the
+    share of articles that match; at WINDOW_SHARE or more, the newest
     WINDOW_MARGIN * COUNT_LIMIT / share articles are tested one by one, which
     is far cheaper than reading every candidate the index holds for a word
     found in half of all articles. A window that holds more than COUNT_LIMIT
@@ -124,6 +131,9 @@ def newest_first_matches(articles: QuerySet, query: Query) -> list | None:
     articles were unusual) gives a better estimate for a larger one, up to
     WINDOW_MAX articles; past that the caller asks the index.
     """
+    bound = backend_for(articles.db).share_bound(query)
+    if bound is not None and bound < WINDOW_SHARE / 2:
+        return None  # the index's statistics say it is not that common
     _, hits = _window(articles, query, PROBE)
     if len(hits) < WINDOW_SHARE * PROBE:
         return None
@@ -134,12 +144,44 @@ def newest_first_matches(articles: QuerySet, query: Query) -> list | None:
             return None
         seen, rows = _window(articles, query, size)
         if len(rows) > COUNT_LIMIT or seen < size:
-            return rows[: COUNT_LIMIT + 1]
+            return rows, len(rows) / max(seen, 1)
         share = max(len(rows), 1) / size
 
 
-def ranked_ids(articles: QuerySet, query: Query, sort: str) -> tuple[list[int], bool]:
-    """The ids of the first COUNT_LIMIT matches in `sort` order, and whether more match.
+def planned_rows(articles: QuerySet) -> int:
+    """How many rows `articles` holds: PostgreSQL's planner estimate (from
+    the statistics ANALYZE and autovacuum keep), an exact count elsewhere
+    (SQLite answers it from the covering live() index)."""
+    if connections[articles.db].vendor != "postgresql":
+        return articles.count()
+    plan = json.loads(articles.order_by().values("pk").explain(format="json"))
+    return int(plan[0]["Plan"]["Plan Rows"])
+
+
+def estimated_total(articles: QuerySet, newest: list[tuple]) -> int:
+    """An estimate of how many articles match, from the newest COUNT_LIMIT + 1
+    matches (pk, tier, publish_at): that many matches among the articles
+    published since the last of them, scaled to all of `articles`. Never
+    below COUNT_LIMIT + 1, the matches already found."""
+    found = COUNT_LIMIT + 1
+    _pk, _tier, oldest = newest[COUNT_LIMIT]
+    since = planned_rows(articles.filter(publish_at__gte=oldest))
+    total = planned_rows(articles)
+    return max(found, round(found * total / max(since, 1)))
+
+
+class Ranked(NamedTuple):
+    """The ids of the first COUNT_LIMIT matches in the order asked for;
+    whether more match; if so, an estimate of how many (else None)."""
+
+    ids: list[int]
+    more: bool
+    estimate: int | None
+
+
+def ranked_ids(articles: QuerySet, query: Query, sort: str) -> Ranked:
+    """The ids of the first COUNT_LIMIT matches in `sort` order, whether more
+    match and, if they do, about how many.
 
     The matches newest first, with their tier, at most COUNT_LIMIT + 1 rows:
     first from the newest window of a very common query (see newest_first_matches),
@@ -147,16 +189,25 @@ def ranked_ids(articles: QuerySet, query: Query, sort: str) -> tuple[list[int], 
     COUNT_LIMIT + 1 of them all; otherwise from the index. Within COUNT_LIMIT
     that is every match, so relevance order is exact (tiers sorted here; a
     stable sort keeps newest first inside a tier). Past it, the page is in date
-    order and says so.
+    order and says so, with the total estimated: from the window's share of
+    matching articles, or else from how far back the newest COUNT_LIMIT + 1
+    matches reach (estimated_total).
     """
-    rows = newest_first_matches(articles, query)
-    if rows is None:
+    estimate = None
+    common = newest_first_matches(articles, query)
+    if common is not None:
+        rows, share = common
+        if len(rows) > COUNT_LIMIT:
+            estimate = max(COUNT_LIMIT + 1, round(share * planned_rows(articles)))
+    else:
         rows = _first_matches(matching(articles, query), query)
+        if len(rows) > COUNT_LIMIT:
+            estimate = estimated_total(articles, rows)
     more = len(rows) > COUNT_LIMIT
-    rows = rows[:COUNT_LIMIT]
+    rows = [row[:2] for row in rows[:COUNT_LIMIT]]
     if sort == "relevance" and not more:
         rows.sort(key=lambda row: -row[1])
-    return [pk for pk, _tier in rows], more
+    return Ranked([pk for pk, _tier in rows], more, estimate)
 
 
 class SearchTimedOut(Exception):
@@ -167,13 +218,31 @@ class _UndoSettings(Exception):
     """Raised to roll a search's savepoint back (see time_limit)."""
 
 
+def newest_ids(articles: QuerySet, query: Query, count: int) -> list[int]:
+    """The ids of the `count` newest matches (as-you-type suggestions).
+
+    The PROBE newest articles are tested first (one query); when `count` of
+    them match, or they are all the articles there are, they hold the
+    newest `count` matches, so a common prefix never reaches the index.
+    """
+    seen, hits = _window(articles, query, PROBE)
+    if len(hits) >= count or seen < PROBE:
+        return [pk for pk, _tier in hits[:count]]
+    return list(
+        matching(articles, query)
+        .order_by("-publish_at", "-pk")
+        .values_list("pk", flat=True)[:count]
+    )
+
+
 @contextmanager
-def time_limit(using: str):
+def time_limit(using: str, milliseconds: int | None = None):
     """Run the search's statements in a transaction cancelled after a time limit.
 
     With bounded counting no search comes near it; it is a safety net so a
     stuck search (a locked table, an overloaded server) never holds a
-    connection: settings.NEWSROOM_SEARCH_TIMEOUT_MS, PostgreSQL only (one
+    connection: `milliseconds`, by default
+    settings.NEWSROOM_SEARCH_TIMEOUT_MS, PostgreSQL only (one
     ``set_config`` statement, which also turns sequential scans off; SQLite
     has no statement timeout).
     """
@@ -187,7 +256,7 @@ def time_limit(using: str):
     nested = connection.in_atomic_block
     try:
         with transaction.atomic(using=using):
-            timeout = settings.NEWSROOM_SEARCH_TIMEOUT_MS
+            timeout = milliseconds or settings.NEWSROOM_SEARCH_TIMEOUT_MS
             with connection.cursor() as cursor:
                 # No sequential scans either: the planner counts a row of the
                 # entries table as cheap, but testing one means reading its

@@ -11,10 +11,20 @@ from articles.models import Article, Category
 from . import highlight
 from .analysis import compact, initials, parse_query
 from .indexing import body_text
-from .query import COUNT_LIMIT, SORTS, SearchTimedOut, matching, ranked_ids, time_limit
+from .query import (
+    COUNT_LIMIT,
+    SORTS,
+    SearchTimedOut,
+    newest_ids,
+    ranked_ids,
+    time_limit,
+)
 
 SUGGESTIONS = 8
 SUGGEST_CACHE_SECONDS = 60
+# Suggestions that ran out of time (settings.NEWSROOM_SEARCH_SUGGEST_TIMEOUT_MS)
+# are cached briefly, so a busy server is not asked again at every keystroke.
+SUGGEST_TIMED_OUT_CACHE_SECONDS = 5
 
 
 def _day(value: str) -> date | None:
@@ -24,16 +34,26 @@ def _day(value: str) -> date | None:
         return None
 
 
+def _about(estimate: int | None) -> int | None:
+    """An estimate shown to two significant digits (52,345 -> 52,000)."""
+    if estimate is None:
+        return None
+    return round(estimate, -max(len(str(estimate)) - 2, 0))
+
+
 class SearchView(ListView):
     """Live articles matching ``?q=``, paginated, with matched words marked.
 
     Parameters: ``sort`` (relevance, the default, or date), ``category`` (a
     category slug), ``from`` and ``to`` (YYYY-MM-DD, inclusive). A date that is
     not one is ignored and the page says so. Three queries for any page: the
-    test of the newest articles, the match ids (bounded, see ``search.query``),
+    test of the newest articles (on PostgreSQL only for words the index's
+    statistics do not call rare), the match ids (bounded, see ``search.query``),
     the page's articles with their categories and bylines (``for_listing``),
     plus PostgreSQL's time limit (a safety net, see
-    ``search.query.time_limit``). An empty query shows the
+    ``search.query.time_limit``); past COUNT_LIMIT matches, one or two more
+    for the estimated total (``search.query.estimated_total``; on PostgreSQL
+    the planner's estimates, no rows read). An empty query shows the
     search form alone; ListView answers 404 for a page that is not a number or
     out of range.
     """
@@ -55,6 +75,7 @@ class SearchView(ListView):
         get = self.request.GET
         self.search_query = parse_query(get.get("q", ""))
         self.more = False
+        self.estimate = None
         self.sort = get.get("sort") if get.get("sort") in SORTS else SORTS[0]
         self.category = get.get("category", "").strip()[:200]
         self.date_from, self.date_to = (
@@ -85,7 +106,9 @@ class SearchView(ListView):
         if not self.search_query:
             return super().paginate_queryset(queryset, page_size)
         with time_limit(queryset.db):
-            ids, self.more = ranked_ids(queryset, self.search_query, self.sort)
+            ids, self.more, self.estimate = ranked_ids(
+                queryset, self.search_query, self.sort
+            )
             paginator, page, _, is_paginated = super().paginate_queryset(ids, page_size)
             found = Article.objects.filter(pk__in=page.object_list).for_listing()
             by_id = {article.pk: article for article in found}
@@ -110,29 +133,53 @@ class SearchView(ListView):
             "search_to": self.request.GET.get("to", "")[:10],
             "search_bad_dates": self.bad_dates,
             "search_more": self.more,
+            "search_estimate": _about(self.estimate),
             "search_count_limit": COUNT_LIMIT,
         }
 
 
 def suggestions(q: str) -> dict:
-    """Titles of the newest matching live articles and matching category names."""
+    """Titles of the newest matching live articles and matching category names.
+
+    The titles come within settings.NEWSROOM_SEARCH_SUGGEST_TIMEOUT_MS
+    (PostgreSQL) or not at all: a box that offers nothing is better than one
+    that makes the reader wait; ``timed_out`` says which it was.
+    """
     query = parse_query(q)
     if not query:
         return {"q": q, "titles": [], "categories": []}
-    titles = list(
-        matching(Article.objects.live(), query)
-        .order_by("-publish_at", "-pk")
-        .values_list("title", "slug")[:SUGGESTIONS]
-    )
+    articles = Article.objects.live()
+    timed_out = False
+    try:
+        with time_limit(articles.db, settings.NEWSROOM_SEARCH_SUGGEST_TIMEOUT_MS):
+            ids = newest_ids(articles, query, SUGGESTIONS)
+            found = {
+                pk: (title, slug)
+                for pk, title, slug in Article.objects.filter(pk__in=ids).values_list(
+                    "pk", "title", "slug"
+                )
+            }
+        titles = [found[pk] for pk in ids if pk in found]
+    except SearchTimedOut:
+        titles, timed_out = [], True
     wanted = [phrase.match for phrase in query.phrases]
-    categories = [
-        {"name": name, "slug": slug}
-        for name, slug in Category.objects.with_live_articles()
-        .order_by("name")
-        .values_list("name", "slug")
+    # Names first (a short list), then only those that match are checked for
+    # a live article: that test over every category reads most articles.
+    named = [
+        pk
+        for pk, name in Category.objects.values_list("pk", "name")
         if all(w in compact(name) or w in initials(name) for w in wanted)
-    ][:SUGGESTIONS]
-    return {
+    ]
+    categories = []
+    if named:
+        categories = [
+            {"name": name, "slug": slug}
+            for name, slug in Category.objects.filter(pk__in=named)
+            .with_live_articles()
+            .order_by("name")
+            .values_list("name", "slug")[:SUGGESTIONS]
+        ]
+    data = {
         "q": query.text,
         "titles": [
             {"title": title, "url": Article(slug=slug).get_absolute_url()}
@@ -140,6 +187,13 @@ def suggestions(q: str) -> dict:
         ],
         "categories": categories,
     }
+    return data | ({"timed_out": True} if timed_out else {})
+
+
+def _suggest_seconds(data: dict) -> int:
+    if data.get("timed_out"):
+        return SUGGEST_TIMED_OUT_CACHE_SECONDS
+    return SUGGEST_CACHE_SECONDS
 
 
 def suggest(request):
@@ -149,7 +203,8 @@ def suggest(request):
     data = cache.get(key)
     if data is None:
         data = suggestions(text)
-        cache.set(key, data, SUGGEST_CACHE_SECONDS)
+        cache.set(key, data, _suggest_seconds(data))
+    seconds = _suggest_seconds(data)
     response = JsonResponse(data, json_dumps_params={"ensure_ascii": False})
-    response["Cache-Control"] = f"public, max-age={SUGGEST_CACHE_SECONDS}"
+    response["Cache-Control"] = f"public, max-age={seconds}"
     return response

@@ -120,6 +120,12 @@ class SearchBackend:
         """`entries` holding every term of `query`'s phrases (None: OVERFLOW)."""
         raise NotImplementedError
 
+    def share_bound(self, query: Query) -> float | None:
+        """At most this share of entries can match `query`, by the index's
+        statistics, or None when the backend keeps none (search then tests
+        the newest articles to find out, see search.query)."""
+        return None
+
     # A full rebuild goes to shadow tables first, so readers keep the old
     # index until swap_shadow() replaces it in one transaction.
     def start_shadow(self) -> None:

@@ -7,6 +7,8 @@ the index and ``strpos`` on the compact document decides. RUM (extension
 NEWSROOM_SEARCH_FORCE_GIN is set; GIN otherwise. Both answer ``@@``.
 """
 
+import time
+
 from django.conf import settings
 from django.db import connections, transaction
 from django.db.models import QuerySet
@@ -17,6 +19,15 @@ from . import SHADOW, IndexedArticle, SearchBackend
 
 TABLE = "search_searchentry"
 INDEX = "search_entry_terms"
+# The terms' frequencies ANALYZE keeps (pg_stats.most_common_elems), read
+# again after this many seconds; by database alias: (read at, frequencies or
+# None when there are none, the highest frequency a term missing from them
+# can have).
+STATS_SECONDS = 600
+# The statistics target of the terms column (migration 0004): ANALYZE keeps
+# ten times as many of its most common terms.
+TERMS_STATISTICS = 1000
+_term_stats: dict[str, tuple[float, dict[str, float] | None, float]] = {}
 
 
 def lexeme(term: str) -> str:
@@ -76,6 +87,39 @@ class PostgreSQLBackend(SearchBackend):
     def candidates(self, entries: QuerySet, query: Query | None) -> QuerySet:
         return entries.filter(terms__matches=tsquery_literal(query))
 
+    def _stats(self) -> tuple[dict[str, float], float] | None:
+        cached = _term_stats.get(self.using)
+        if cached is not None and time.monotonic() - cached[0] < STATS_SECONDS:
+            return None if cached[1] is None else (cached[1], cached[2])
+        with connections[self.using].cursor() as cursor:
+            cursor.execute(
+                "SELECT most_common_elems::text::text[], most_common_elem_freqs "
+                "FROM pg_stats WHERE schemaname = current_schema() "
+                "AND tablename = %s AND attname = 'terms'",
+                [TABLE],
+            )
+            row = cursor.fetchone()
+        if row is None or not row[0]:  # never analysed: no statistics yet
+            _term_stats[self.using] = (time.monotonic(), None, 0.0)
+            return None
+        terms, freqs = row
+        # The last three numbers are the lowest and highest frequency and
+        # the share of NULLs; a term left out is rarer than the lowest.
+        frequencies = dict(zip(terms, freqs, strict=False))
+        floor = freqs[len(terms)]
+        _term_stats[self.using] = (time.monotonic(), frequencies, floor)
+        return frequencies, floor
+
+    def share_bound(self, query: Query) -> float | None:
+        """An article holding every phrase holds every term of it, so no
+        larger share of entries matches than that of its rarest term."""
+        stats = self._stats()
+        if stats is None:
+            return None
+        frequencies, floor = stats
+        terms = [term for phrase in query.phrases for term in phrase.terms]
+        return min((frequencies.get(term, floor) for term in terms), default=None)
+
     # A rebuild fills a whole new table, indexes it, and renames it into
     # place: inserting 100,000 rows into a live RUM index row by row would take
     # tens of minutes, and building the index once takes seconds.
@@ -92,7 +136,15 @@ class PostgreSQLBackend(SearchBackend):
         connection = connections[self.using]
         with connection.cursor() as cursor:
             cursor.execute(f"ALTER TABLE {SHADOW} ADD PRIMARY KEY (article_id)")
+            cursor.execute(
+                f"ALTER TABLE {SHADOW} ALTER COLUMN terms "
+                f"SET STATISTICS {TERMS_STATISTICS}"
+            )
         create_index(connection, table=SHADOW, name=f"{INDEX}_new")
+        with connection.cursor() as cursor:
+            # Statistics from the first query on: the planner's estimates
+            # and share_bound read them.
+            cursor.execute(f"ANALYZE {SHADOW}")
 
     def swap_shadow(self) -> None:
         with connections[self.using].cursor() as cursor:
@@ -135,6 +187,8 @@ class PostgreSQLBackend(SearchBackend):
                     "(article_id) REFERENCES articles_article (id) "
                     "DEFERRABLE INITIALLY DEFERRED"
                 )
+        # The new table's statistics (finish_shadow analysed it) from now on.
+        _term_stats.pop(self.using, None)
 
     def index_kind(self) -> str:
         with connections[self.using].cursor() as cursor:
