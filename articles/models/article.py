@@ -11,7 +11,6 @@ from django.db.models.signals import post_save, pre_save
 from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
@@ -315,7 +314,7 @@ class Article(models.Model):
         if fields is None or BODY_SOURCES.intersection(fields):
             html = rendering.render_body(self.body, self.body_format)
             self.body_html = rendering.drop_image(html, self.image_src)
-            self.reading_minutes = reading_minutes(strip_tags(self.body_html))
+            self.reading_minutes = reading_minutes(rendering.text_of(self.body_html))
 
     def refuse_body_over_limits(self) -> None:
         """Raise BodyOverLimit, naming this article and the limit, for a body over one.
