@@ -25,6 +25,7 @@ from articles.models import (
     Image,
 )
 from articles.rendering import drop_image, render_body
+from search.models import SearchEntry
 from tests.factories import TINY_PNG, make_article, stored_image
 from tests.test_limits import database_rows
 
@@ -372,13 +373,15 @@ def test_loading_an_article_with_three_categories_takes_a_fixed_number_of_querie
     assert len(captured) == expected
 
 
-def many_articles_fixture(tmp_path, count: int) -> Path:
+def many_articles_fixture(tmp_path, count: int, prefix: str = "many") -> Path:
     rows = [
         {
             "model": "articles.article",
             "fields": {
-                "title": "북극곰 관측 보고서" if n == 7 else f"{n}번째 서울 소식",
-                "document_key": f"many-{n}",
+                "title": f"{prefix} {n}번째 소식"
+                if n != 7
+                else f"북극곰 관측 보고서 {prefix}",
+                "document_key": f"{prefix}-{n}",
                 "body": f"<p>{n}번째 기사의 본문입니다.</p>",
                 "body_format": "html",
                 "status": "published",
@@ -389,9 +392,50 @@ def many_articles_fixture(tmp_path, count: int) -> Path:
         }
         for n in range(count)
     ]
-    path = tmp_path / "many.json"
+    path = tmp_path / f"{prefix}.json"
     path.write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
     return path
+
+
+def test_each_further_article_of_a_load_takes_a_pinned_number_of_queries(tmp_path):
+    """What a large load costs per new article, beyond the load's own queries:
+    Django's loaddata looks each article up by its natural key to find none."""
+    call_command("loaddata", str(many_articles_fixture(tmp_path, 5, "first")))
+    counts = []
+    for prefix, count in (("thirty", 30), ("sixty", 60)):
+        fixture = many_articles_fixture(tmp_path, count, prefix)
+        with CaptureQueriesContext(connection) as queries:
+            call_command("loaddata", str(fixture), verbosity=0)
+        counts.append(len(queries))
+
+    assert Article.objects.count() == 95
+    assert SearchEntry.objects.count() == 95
+    assert (counts[1] - counts[0]) / 30 == LOAD_EACH_QUERIES
+
+
+# Per further article: its insert. Its search entry and its fragments' mark
+# are written once per 500 articles; after 20 articles found missing by their
+# natural key, the load reads the stored keys once instead of asking for each
+# (it was 2: the lookup and the insert).
+LOAD_EACH_QUERIES = 1
+
+
+def test_a_large_load_still_updates_the_articles_it_finds_stored(tmp_path):
+    call_command("loaddata", str(many_articles_fixture(tmp_path, 30, "old")))
+    stored = json.loads((tmp_path / "old.json").read_text(encoding="utf-8"))
+    for row in stored:
+        row["fields"]["title"] = row["fields"]["title"] + " (고침)"
+    new = json.loads(
+        many_articles_fixture(tmp_path, 25, "new").read_text(encoding="utf-8")
+    )
+    # The new articles first: the stored keys are read after 20 misses.
+    both = tmp_path / "both.json"
+    both.write_text(json.dumps(new + stored, ensure_ascii=False), encoding="utf-8")
+
+    call_command("loaddata", str(both), verbosity=0)
+
+    assert Article.objects.count() == 55
+    assert Article.objects.filter(title__endswith="(고침)").count() == 30
 
 
 def entry_indexes() -> list[str]:

@@ -49,12 +49,20 @@ DERIVED_FIELDS = ("slug", "body_html", "reading_minutes")
 class ArticleManager(models.Manager.from_queryset(ArticleQuerySet)):
     def get_by_natural_key(self, document_key):
         memo = loading.memo()
-        if memo is not None and (found := memo.get(self.model, self.db, document_key)):
-            return found
+        if memo is not None:
+            if found := memo.get(self.model, self.db, document_key):
+                return found
+            if memo.absent(self.model, self.db, document_key, self._stored_keys):
+                raise self.model.DoesNotExist(
+                    f"No article has the document key {document_key!r}."
+                )
         article = self.get(document_key=document_key)
         if memo is not None:
             memo.remember(article, self.db, document_key)
         return article
+
+    def _stored_keys(self):
+        return self.values_list("document_key", flat=True).iterator(chunk_size=5000)
 
 
 class ArticleStatus(models.TextChoices):
