@@ -3,7 +3,9 @@
 The search index and the stored fragments each rebuild what an article's save,
 category rows and bylines touch. Inside a workflow action or a bulk load one
 article is touched several times; a Deferral notes the ids per database and
-hands them over once, sorted, when the outermost block ends.
+hands them over once, sorted, when the outermost block ends. The outermost
+block may hand them to another function than the usual one (a bulk load hands
+the stored fragments to the task worker, articles/fragments.py).
 """
 
 import threading
@@ -17,9 +19,12 @@ class Deferral:
         self._local = threading.local()
 
     @contextmanager
-    def __call__(self) -> Iterator[None]:
-        """Re-entrant. If the block raises, nothing is done: its transaction is
-        rolling back."""
+    def __call__(
+        self, flush: Callable[[list[int], str], None] | None = None
+    ) -> Iterator[None]:
+        """Re-entrant: an inner block adds to the outermost one, whose `flush`
+        (default: the Deferral's own) gets the ids. If the block raises, nothing
+        is done: its transaction is rolling back."""
         if getattr(self._local, "pending", None) is not None:
             yield
             return
@@ -29,7 +34,7 @@ class Deferral:
         finally:
             self._local.pending = None
         for using, pks in pending.items():
-            self._flush(sorted(pks), using)
+            (flush or self._flush)(sorted(pks), using)
 
     def add(self, pks: Iterable[int], using: str) -> bool:
         """Note these ids for the enclosing block; False when there is none."""

@@ -20,9 +20,13 @@ body is not among them): a stored fragment is never typed in or loaded raw.
 When it is refreshed: every save of an article that writes a field a fragment
 shows (FRAGMENT_SOURCES), a change of its categories or bylines, a rename of
 one of its categories or authors (all their articles), a correction added, and
-renditions made by the task worker. Inside a workflow action or a bulk load
-(deferred()) each article is rendered once, when the block ends, still in its
-transaction.
+renditions made by the task worker. Inside a workflow action (deferred()) each
+article is rendered once, when the block ends, still in its transaction. A bulk
+load (loaddata, an import run: queued()) renders none: it marks the articles it
+touched as not stored and, once it commits, queues one task for the worker
+(articles/tasks.py) that stores them, so a load of thousands of articles does
+not wait for their cards. Until the worker has run, their pages render the
+fragments per request, as for any row whose key is not current.
 
 Never stale: each row also stores `fragments_key`, the fingerprint of what the
 fragments depend on beyond the article (the templates' source, the site's URL,
@@ -38,11 +42,12 @@ import hashlib
 import logging
 import threading
 from collections.abc import Iterable
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 
 from django.conf import settings
 from django.core.signals import setting_changed
+from django.db import transaction
 from django.db.models import QuerySet
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.template import engines
@@ -92,6 +97,9 @@ FRAGMENT_SOURCES = frozenset(
 )
 CARD_HEADING = "h2"
 DEFERRED_CHUNK = 500
+# Articles the worker renders per transaction: their rows stay locked (on
+# SQLite, every write waits) while it does, so not too many.
+WORKER_CHUNK = 100
 
 
 @cache
@@ -243,6 +251,33 @@ def refresh(pks: Iterable[int], *, using: str = "default") -> int:
     return done
 
 
+def refresh_stale(pks: Iterable[int], *, using: str = "default") -> int:
+    """Render and store the fragments of those of `pks` whose key is not the
+    current one; returns how many. The worker's half of queued().
+
+    Each chunk is rendered with its rows locked, so a save made meanwhile
+    (which stores its own fragments) is never overwritten by older ones.
+    """
+    from .models import Article
+
+    pks = sorted(set(pks))
+    key = current_key()
+    done = 0
+    for start in range(0, len(pks), WORKER_CHUNK):
+        chunk = pks[start : start + WORKER_CHUNK]
+        with transaction.atomic(using=using):
+            stale = list(
+                Article.objects.using(using)
+                .select_for_update(of=("self",))
+                .filter(pk__in=chunk)
+                .exclude(fragments_key=key)
+                .values_list("pk", flat=True)
+            )
+            if stale:
+                done += refresh(stale, using=using)
+    return done
+
+
 _local = threading.local()
 
 
@@ -250,8 +285,39 @@ def _refresh_deferred(pks: list[int], using: str) -> None:
     refresh(pks, using=using)
 
 
+def _queue_deferred(pks: list[int], using: str) -> None:
+    """Mark the articles' fragments as not stored; have the worker store them."""
+    from .models import Article
+
+    for start in range(0, len(pks), DEFERRED_CHUNK):
+        chunk = pks[start : start + DEFERRED_CHUNK]
+        # An UPDATE, no signals. Rows a raw save wrote have "" already.
+        Article.objects.using(using).filter(pk__in=chunk).exclude(
+            fragments_key=""
+        ).update(fragments_key="")
+    transaction.on_commit(partial(_enqueue, pks, using), using=using)
+
+
+def _enqueue(pks: list[int], using: str) -> None:
+    from .tasks import refresh_fragments
+
+    try:
+        refresh_fragments.enqueue(pks, using=using)
+    except Exception:
+        # The load has committed and its pages are correct, only slower:
+        # `manage.py refresh_fragments --stale` catches up.
+        logger.exception("Could not queue the fragments of %d article(s)", len(pks))
+
+
 # Render each article the block touches once, when it ends.
 deferred = Deferral(_refresh_deferred)
+
+
+def queued():
+    """A bulk load's block: the articles it touches are rendered by the task
+    worker after it commits, not in it (re-entrant; inside an enclosing
+    deferred() or queued() block, that block decides)."""
+    return deferred(flush=_queue_deferred)
 
 
 def touched(pks: Iterable[int], using: str = "default") -> None:

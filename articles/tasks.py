@@ -1,5 +1,6 @@
 """Background work, run by the task worker (`manage.py db_worker`), never in a
-request: an editor's save only queues it.
+request: an editor's save only queues it. So does a bulk load, for the stored
+fragments of the articles it wrote (`refresh_fragments`).
 
 Renditions of a 2400×1600 upload took 1.8 s inside the save request; now the
 save queues `make_renditions` once its transaction commits (a rolled-back save
@@ -60,6 +61,13 @@ def make_renditions(image_id: int) -> bool:
             # Pages showed a placeholder: caches that hold them purge on this.
             notify(article, snapshot, Touched.of(article), "renditions")
     return True
+
+
+@task()
+def refresh_fragments(article_ids: list[int], using: str = "default") -> int:
+    """Store the fragments a bulk load left to the worker (fragments.queued()):
+    those of these articles not stored since; returns how many."""
+    return fragments.refresh_stale(article_ids, using=using)
 
 
 def queue_renditions(image: Image) -> None:

@@ -16,6 +16,14 @@ it moves less than wall time when other work shares the machine). It prints
 each time, its ratio to the floor of the same round, and with --rounds > 1 the
 medians of the times and of the per-round ratios, with their spread.
 
+A load leaves the stored fragments of its articles to the task worker
+(articles/fragments.py). After each of our loads, `db_worker --batch` runs
+that work and is timed apart ("worker"), outside the load's time and ratio:
+the load is done, and its pages correct, before the worker starts. The
+newsroom's static files are collected once into the temporary folder, as a
+deployment does (production settings read their manifest; without it every
+fragment fails to render).
+
 Databases: SQLite files in a temporary folder, always. With --postgres (or
 DATABASE_URL set to a PostgreSQL URL) also PostgreSQL: scratch databases named
 `<--db-prefix>_<task>` are created on that server and dropped afterwards; the
@@ -49,6 +57,7 @@ sys.path.insert(0, str(ROOT))
 from benchmarks import corpus  # noqa: E402
 
 DEFAULT_PG = "postgres://postgres@127.0.0.1:5432/postgres"
+WORKER = ("db_worker", "--batch", "--no-startup-delay", "--no-reload", "-v", "0")
 TASKS = ("ours", "import", "plain")
 TIMER = """
 import sys, time
@@ -141,8 +150,10 @@ def time_task(task: str, *, args, scratch: Scratch, files: dict, round_: int):
         "DJANGO_SECRET_KEY": "bulk-load-benchmark-only",
         "DJANGO_DEBUG": "0",
         "MEDIA_ROOT": str(files["media"]),
+        "NEWSROOM_STATIC_ROOT": str(files["static"]),
         "PYTHONHASHSEED": "0",
     }
+    worker = None
     if task == "plain":
         settings, cwd = "benchmarks.plain.settings", ROOT
         run(python, cwd, env, settings, "migrate", "--run-syncdb", "-v", "0")
@@ -156,12 +167,33 @@ def time_task(task: str, *, args, scratch: Scratch, files: dict, round_: int):
             output = run(
                 python, cwd, env, settings, "import_posts", str(files["documents"])
             )
+        if args.worker:
+            done = run(python, cwd, env, settings, *WORKER)
+            worker = (seconds(done), seconds(done, "CPU"))
     last = [
         line
         for line in output.splitlines()
         if not line.startswith(("SECONDS ", "CPU "))
     ]
-    return seconds(output), seconds(output, "CPU"), (last[-1] if last else "")
+    return seconds(output), seconds(output, "CPU"), (last[-1] if last else ""), worker
+
+
+def collect_static(project: Path, folder: Path) -> Path:
+    """The newsroom's static files and their manifest, as a deployment has."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"REDIS_URL", "DATABASE_URL", "DJANGO_SETTINGS_MODULE"}
+    }
+    env |= {
+        "DATABASE_URL": f"sqlite:///{folder.parent / 'collectstatic.sqlite3'}",
+        "DJANGO_SECRET_KEY": "bulk-load-benchmark-only",
+        "DJANGO_DEBUG": "0",
+        "NEWSROOM_STATIC_ROOT": str(folder),
+    }
+    args = ["collectstatic", "--no-input", "-v", "0"]
+    run(sys.executable, project, env, "newsroom.settings", *args)
+    return folder
 
 
 def time_rendering(posts, project: Path) -> float:
@@ -196,6 +228,12 @@ def main() -> None:
     parser.add_argument("--tasks", default=",".join(TASKS))
     parser.add_argument("--project", type=Path, default=ROOT)
     parser.add_argument(
+        "--worker",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="after each of our loads, time the task worker's work it queued",
+    )
+    parser.add_argument(
         "--render",
         action=argparse.BooleanOptionalAction,
         default=True,
@@ -221,6 +259,7 @@ def main() -> None:
             ),
             "documents": corpus.write_documents(posts, folder / "documents"),
             "media": folder / "media",
+            "static": collect_static(args.project, folder / "static"),
         }
         chars = sum(len(post.body) for post in posts) / len(posts)
         say(
@@ -241,10 +280,11 @@ def main() -> None:
             scratch = Scratch(vendor, folder, server, args.db_prefix)
             times: dict[str, list[float]] = {task: [] for task in tasks}
             cpus: dict[str, list[float]] = {task: [] for task in tasks}
+            workers: dict[str, list[float]] = {}
             try:
                 for round_ in range(args.rounds):
                     for task in tasks:
-                        spent, cpu, last = time_task(
+                        spent, cpu, last, worker = time_task(
                             task, args=args, scratch=scratch, files=files, round_=round_
                         )
                         times[task].append(spent)
@@ -253,6 +293,12 @@ def main() -> None:
                             f"  {vendor} #{round_ + 1} {task:7} {spent:8.1f} s "
                             f"(CPU {cpu:.1f} s)  {last}"
                         )
+                        if worker is not None:
+                            workers.setdefault(task, []).append(worker[0])
+                            say(
+                                f"  {vendor} #{round_ + 1} {task:7} then the worker "
+                                f"{worker[0]:.1f} s (CPU {worker[1]:.1f} s)"
+                            )
                     if times.get("plain"):
                         floor = times["plain"][-1]
                         say(
@@ -270,6 +316,12 @@ def main() -> None:
             # The command's own process: on SQLite all of the work, on PostgreSQL
             # without the server's. Steadier than wall time on a busy machine.
             report(f"{vendor}, CPU time of the command process,", cpus, args.rounds)
+            for task, values in workers.items():
+                median = statistics.median(values)
+                say(
+                    f"  {task:7} then the worker: median {median:.1f} s "
+                    f"(min {min(values):.1f}, max {max(values):.1f}), not in the ratios"
+                )
 
 
 def report(vendor: str, times: dict[str, list[float]], rounds: int, render=None):

@@ -29,14 +29,16 @@ def jpeg(size=(1800, 1200)) -> bytes:
     return buffer.getvalue()
 
 
-def run_worker(database_url: str, media_root: str, originals_root: str):
+def run_worker(
+    database_url: str, media_root: str, originals_root: str, **environment: str
+):
     """`manage.py db_worker` in its own process: every ready task, then exit."""
     return subprocess.run(
         [sys.executable, "manage.py", "db_worker", "--batch", "--no-startup-delay",
          "--no-reload", "--verbosity", "0"],
         cwd=ROOT,
         env={**os.environ, "DATABASE_URL": database_url, "MEDIA_ROOT": media_root,
-             "NEWSROOM_ORIGINALS_ROOT": originals_root},
+             "NEWSROOM_ORIGINALS_ROOT": originals_root, **environment},
         capture_output=True, text=True, timeout=180,
     )  # fmt: skip
 

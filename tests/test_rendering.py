@@ -153,3 +153,28 @@ def test_only_the_first_image_is_considered():
 def test_paragraph_with_text_beside_the_dropped_image_is_kept():
     body = f'<p><img src="{SEED_IMAGE}" alt="">사진 설명</p>'
     assert drop_image(body, SEED_IMAGE) == "<p>사진 설명</p>"
+
+
+@pytest.mark.parametrize(
+    "source, fmt",
+    [
+        ('<p title="a>b">x &amp; y &lt;z&gt;</p>', "html"),
+        ("<a href='https://a.kr' title='q\"<>'>링크</a>", "html"),
+        ("a < b > c, 1 &lt; 2", "html"),
+        ("<script>x</script><p>안녕 &nbsp; 하세요<br>둘째 줄</p>", "html"),
+        ("<svg><p>a</p></svg><<p>>< p><a title='<p>'>z</a>", "html"),
+        ("<table><tr><td>가</td><th>나</th></tr></table><!-- 주석 -->", "html"),
+        ("# 제목\n\n*강조* `<코드>` <b>굵게</b>\n\n| a |\n|---|\n| 1 |", "markdown"),
+        ("본문[^1]\n\n[^1]: 각주 <i>기울임</i>", "markdown"),
+    ],
+)
+def test_text_of_sanitised_html_is_what_strip_tags_gives(source, fmt):
+    """Reading time counts the body's text: the fast tag pattern must read
+    the sanitiser's output as Django's HTML parser does."""
+    from django.utils.html import strip_tags
+
+    from articles.rendering import text_of
+
+    rendered = render_body(source, fmt)
+
+    assert text_of(rendered) == strip_tags(rendered)

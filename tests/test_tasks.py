@@ -16,6 +16,7 @@ from django_tasks_db.models import DBTaskResult
 
 from articles import images, tasks, workflow
 from articles.models import Article, Image
+from tests.bulk_queue import scenario as bulk_scenario
 from tests.factories import make_article, stored_image, uploaded
 from tests.people import ensure_roles
 from tests.services import run_on_sqlite_file
@@ -246,3 +247,61 @@ def test_finished_renditions_are_announced_so_caches_drop_the_placeholder(
         before == ""
         and after == Article.objects.get(pk=article.pk).image.renditions["folder"]
     )
+
+
+def assert_fragments_left_to_the_worker(outcome: dict) -> None:
+    # The import queued the work and stored nothing; the worker stored it.
+    assert outcome["queued_after_import"] == [
+        ["articles.tasks.refresh_fragments", "READY"]
+    ]
+    assert outcome["rows_after_import"]["첫 제목"]["stored"] is False
+    assert outcome["worker_after_import"]["returncode"] == 0, outcome
+    assert outcome["rows_after_first_worker"] == {
+        "첫 제목": {"stored": True, "card_has_title": True, "header_has_title": True}
+    }
+    # A re-import with a new title: its stored card showed the old one, so it is
+    # marked not stored, and the pages show the new title before the worker ran.
+    assert outcome["rows_after_reimport"]["고친 제목"]["stored"] is False
+    assert outcome["reimport_front_shows"] == {"첫 제목": False, "고친 제목": True}
+    assert outcome["reimport_page_shows_new_title"] is True
+    # loaddata too: the new article is on the pages at once.
+    assert outcome["rows_after_loaddata"]["새 기사"]["stored"] is False
+    assert outcome["loaddata_front_shows_new"] is True
+    assert outcome["loaddata_page_shows_new"] is True
+    # The worker then stored both, with the new text.
+    assert outcome["worker_at_end"]["returncode"] == 0, outcome
+    assert outcome["rows_at_end"] == {
+        "고친 제목": {"stored": True, "card_has_title": True, "header_has_title": True},
+        "새 기사": {"stored": True, "card_has_title": True, "header_has_title": True},
+    }
+    assert outcome["statuses_at_end"] == ["SUCCESSFUL"] * 3
+    assert outcome["front_at_end_shows"] == {
+        "첫 제목": False,
+        "고친 제목": True,
+        "새 기사": True,
+    }
+
+
+def test_a_bulk_load_leaves_the_fragments_to_the_worker_on_a_sqlite_file(tmp_path):
+    outcome = run_on_sqlite_file(
+        "tests.bulk_queue", tmp_path / "queue.sqlite3", timeout=400
+    )
+    assert_fragments_left_to_the_worker(outcome)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_bulk_load_leaves_the_fragments_to_the_worker_on_postgresql(
+    database_queue, cache_shared_with_the_worker, settings, tmp_path
+):
+    if connection.vendor != "postgresql":
+        pytest.skip(
+            "PostgreSQL only (set DATABASE_URL=postgres://...): the SQLite case "
+            "runs above on a file database, which the in-memory test one is not"
+        )
+    from tests.bulk_queue import collect_static
+
+    settings.STORAGES = collect_static(tmp_path / "static")
+    settings.STATIC_ROOT = tmp_path / "static"
+    db = connection.settings_dict
+    url = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
+    assert_fragments_left_to_the_worker(bulk_scenario(url, tmp_path))

@@ -277,8 +277,10 @@ def _import_all(documents, *, now, progress, overwrite_edits, copied) -> ImportR
     now = now or timezone.now()
     result = ImportResult()
     # Each article's search entry is built once, at the end, in batches: not
-    # once for the save and again for its categories.
-    with workflow.batch("import"), indexing.deferred(), fragments.deferred():
+    # once for the save and again for its categories. Its stored fragments are
+    # left to the task worker, queued once the run commits (pages render them
+    # per request until then).
+    with workflow.batch("import"), indexing.deferred(), fragments.queued():
         known = _Known.of(documents)
         for done, document in enumerate(documents, start=1):
             warnings: list[str] = []

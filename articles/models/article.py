@@ -10,7 +10,6 @@ from django.db.models import F, Q
 from django.db.models.signals import post_save, pre_save
 from django.dispatch import receiver
 from django.utils import timezone
-from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
@@ -50,12 +49,20 @@ DERIVED_FIELDS = ("slug", "body_html", "reading_minutes")
 class ArticleManager(models.Manager.from_queryset(ArticleQuerySet)):
     def get_by_natural_key(self, document_key):
         memo = loading.memo()
-        if memo is not None and (found := memo.get(self.model, self.db, document_key)):
-            return found
+        if memo is not None:
+            if found := memo.get(self.model, self.db, document_key):
+                return found
+            if memo.absent(self.model, self.db, document_key, self._stored_keys):
+                raise self.model.DoesNotExist(
+                    f"No article has the document key {document_key!r}."
+                )
         article = self.get(document_key=document_key)
         if memo is not None:
             memo.remember(article, self.db, document_key)
         return article
+
+    def _stored_keys(self):
+        return self.values_list("document_key", flat=True).iterator(chunk_size=5000)
 
 
 class ArticleStatus(models.TextChoices):
@@ -316,7 +323,7 @@ class Article(models.Model):
         if fields is None or BODY_SOURCES.intersection(fields):
             html = rendering.render_body(self.body, self.body_format)
             self.body_html = rendering.drop_image(html, self.image_src)
-            self.reading_minutes = reading_minutes(strip_tags(self.body_html))
+            self.reading_minutes = reading_minutes(rendering.text_of(self.body_html))
 
     def refuse_body_over_limits(self) -> None:
         """Raise BodyOverLimit, naming this article and the limit, for a body over one.

@@ -7,6 +7,8 @@ SQLite are the two backends here; the README ("Search beyond one database")
 says what an OpenSearch/Elasticsearch backend with the nori analyser maps to.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.db import connections
@@ -85,6 +87,13 @@ class SearchBackend:
             update_fields=["title", "summary", "document", "terms"],
         )
         self.write_terms(entries, shadow=False)
+
+    @contextmanager
+    def writing_many(self, count: int) -> Iterator[None]:
+        """Around the writes of `count` entries in one transaction (a bulk
+        load's): a backend may set its index aside and build it once at the
+        end, when that is cheaper than updating it row by row."""
+        yield
 
     def remove(self, article_ids: list[int]) -> None:
         """Forget these articles (deleting an article also cascades)."""

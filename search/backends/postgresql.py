@@ -8,6 +8,8 @@ NEWSROOM_SEARCH_FORCE_GIN is set; GIN otherwise. Both answer ``@@``.
 """
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.db import connections, transaction
@@ -80,6 +82,59 @@ class PostgreSQLBackend(SearchBackend):
 
     def stored_terms(self, entry: IndexedArticle) -> str:
         return tsvector_literal(entry.terms)
+
+    # A bulk load that at least doubles the table builds the entries' indexes
+    # again after writing them, rather than inserting into them row by row:
+    # an entry holds about a thousand terms, and inserting one into a live RUM
+    # index took 25 ms (GIN with fast update 0.9 ms), against about 2.4 ms a
+    # row to insert into a bare table and build the RUM index after.
+    MANY_AT_LEAST = 200
+
+    @contextmanager
+    def writing_many(self, count: int) -> Iterator[None]:
+        """Drop the entries table's indexes (all but those of its constraints),
+        let the caller write, and create them again as they were, all in the
+        caller's transaction: searches wait for its commit meanwhile, instead
+        of the load waiting for every row's index insert."""
+        connection = connections[self.using]
+        if count < self.MANY_AT_LEAST or not connection.in_atomic_block:
+            yield
+            return
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT count(*) FROM {TABLE}")
+            (rows,) = cursor.fetchone()
+            if rows > count:
+                indexes = []
+            else:
+                cursor.execute(
+                    "SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) "
+                    "FROM pg_index i WHERE indrelid = %s::regclass AND NOT EXISTS "
+                    "(SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)",
+                    [TABLE],
+                )
+                indexes = cursor.fetchall()
+            if indexes:
+                # Rows written earlier in the transaction leave their deferred
+                # foreign key checks pending, and PostgreSQL alters no index of
+                # a table with pending checks: run them as they come meanwhile.
+                cursor.execute(
+                    "SELECT string_agg(quote_ident(conname), ', ') FROM pg_constraint "
+                    "WHERE conrelid = %s::regclass AND contype = 'f' AND condeferrable",
+                    [TABLE],
+                )
+                (foreign_keys,) = cursor.fetchone()
+                if foreign_keys:
+                    cursor.execute(f"SET CONSTRAINTS {foreign_keys} IMMEDIATE")
+            for name, _definition in indexes:
+                cursor.execute(f"DROP INDEX {name}")
+        yield
+        if not indexes:
+            return
+        with connection.cursor() as cursor:
+            for _name, definition in indexes:
+                cursor.execute(definition)
+            if foreign_keys:
+                cursor.execute(f"SET CONSTRAINTS {foreign_keys} DEFERRED")
 
     def remove(self, article_ids: list[int]) -> None:
         SearchEntry.objects.using(self.using).filter(pk__in=article_ids).delete()

@@ -2,10 +2,12 @@
 
 Raw saves bypass the workflow, but not the receivers: each article's body is
 rendered by the pre_save receiver (a fixture never brings its own HTML), its
-search entry is rebuilt and its stored fragments rendered (articles/fragments.py).
-Here every article touched is indexed and rendered once, in batches, when the
-load ends (`search.indexing.deferred`, `fragments.deferred`), and rows this load
-saved are not looked up again by natural key (`articles.models.loading`).
+search entry is rebuilt and its stored fragments dropped (articles/fragments.py).
+Here every article touched is indexed once, in batches, when the load ends
+(`search.indexing.deferred`); its stored fragments are left to the task worker,
+queued once the load commits (`fragments.queued`: pages render them per request
+until then); and rows this load saved are not looked up again by natural key
+(`articles.models.loading`).
 
 Fixtures save raw: no action runs, so nothing would tell a cache that articles
 changed. This command notes every article a fixture row touched (the article
@@ -49,7 +51,7 @@ class Command(loaddata.Command):
     def loaddata(self, fixture_labels):
         self.article_ids = set()
         # Inside loaddata's transaction: the entries commit with the rows.
-        with loading.remembered(), indexing.deferred(), fragments.deferred():
+        with loading.remembered(), indexing.deferred(), fragments.queued():
             super().loaddata(fixture_labels)
         if self.article_ids:
             workflow.announce(
