@@ -50,8 +50,12 @@ INDEXED_FIELDS = frozenset(
 SEP = analysis.FIELD_SEPARATOR
 
 # Sanitised body HTML is well formed, so a pattern can take tags out quickly;
-# block elements become a space so words on either side stay apart.
-_TAG = re.compile(r"<(?:!--.*?--|/?([a-zA-Z][a-zA-Z0-9]*)[^>]*)>", re.DOTALL)
+# block elements become a space so words on either side stay apart. A quoted
+# attribute value may hold a ">" (the serialiser leaves it as it is).
+_TAG = re.compile(
+    r"""<(?:!--.*?--|/?([a-zA-Z][a-zA-Z0-9]*)(?:"[^"]*"|'[^']*'|[^'">])*)>""",
+    re.DOTALL,
+)
 _BLOCK_ELEMENTS = frozenset(
     "p h1 h2 h3 h4 h5 h6 li ul ol dl dt dd blockquote figure figcaption table "
     "thead tbody tfoot tr td th caption br hr div pre img".split()

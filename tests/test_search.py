@@ -87,6 +87,19 @@ def test_seed_is_found_by_a_body_only_phrase_and_its_category(client):
     assert result_titles(search(client, "news")) == [SEED_TITLE]
 
 
+def test_an_attribute_holding_a_bracket_does_not_leak_into_the_body_text(client):
+    # The sanitiser keeps ">" inside a quoted attribute as it is.
+    quiet_article(
+        title="링크 기사",
+        body_format="html",
+        body='<p><a href="https://example.com/" title="x>감춘낱말">보이는 글</a></p>',
+    )
+
+    assert result_titles(search(client, "보이는")) == ["링크 기사"]
+    assert result_titles(search(client, "감춘낱말")) == []
+    assert "감춘낱말" not in indexing.body_text(Article.objects.get().body_html)
+
+
 def test_loading_the_seed_twice_keeps_one_search_result(client):
     call_command("loaddata", "seed", verbosity=0)
     call_command("loaddata", "seed", verbosity=0)
