@@ -80,19 +80,23 @@ _request = threading.local()
 # request asks the cache for the version only (a few bytes), and unpickles
 # the lists (navigation and sections as model instances, the counts) only
 # when another process stored new ones.
-_process: dict = {"version": None, "lists": None}
+# One tuple, replaced whole, so a thread never sees one copy's version with
+# another's lists.
+_process: tuple[str | None, SiteLists | None] = (None, None)
 
 
 def site_lists(now: datetime | None = None) -> SiteLists:
     """The cached lists, read from the database when missing or outdated."""
+    global _process
     now = now or timezone.now()
     kept = getattr(_request, "lists", None)
     if kept is not None and kept.is_valid_at(now):
         return kept
     version = cache.get(VERSION_KEY)
     lists = None
-    if version is not None and version == _process["version"]:
-        lists = _process["lists"]
+    kept_version, kept_lists = _process
+    if version is not None and version == kept_version:
+        lists = kept_lists
     elif version is not None:
         stored = cache.get(KEY)
         if stored is not None and stored[0] == version:
@@ -104,7 +108,7 @@ def site_lists(now: datetime | None = None) -> SiteLists:
             timeout = min(timeout, lists.valid_until - now)
         seconds = max(1, int(timeout.total_seconds()) + 1)
         cache.set_many({KEY: (version, lists), VERSION_KEY: version}, seconds)
-    _process.update(version=version, lists=lists)
+    _process = (version, lists)
     if getattr(_request, "active", False):
         _request.lists = lists
     return lists
@@ -128,8 +132,9 @@ def invalidate_site_lists(**kwargs) -> None:
 
 def forget() -> None:
     """Drop the cached lists, this process's and this request's copies too."""
+    global _process
     _request.lists = None
-    _process.update(version=None, lists=None)
+    _process = (None, None)
     cache.delete_many([VERSION_KEY, KEY])
 
 
