@@ -9,6 +9,7 @@ import re
 import sys
 import time
 import unicodedata
+from contextlib import contextmanager
 from datetime import timedelta
 
 import psycopg
@@ -647,13 +648,12 @@ def test_matching_can_use_the_terms_index(postgresql):
     assert INDEX in plan
 
 
-def test_search_that_runs_out_of_time_says_so_and_frees_the_connection(
-    client, postgresql, settings
-):
-    settings.NEWSROOM_SEARCH_TIMEOUT_MS = 200
+@contextmanager
+def index_locked_by_another_session():
+    """Another PostgreSQL session holds the search index table until the block
+    ends. Should a time limit under test fail, the server ends that session
+    after 5 s and the test fails instead of waiting forever."""
     database = connection.settings_dict
-    # Another session holds the index table, so the search waits until its
-    # time limit cancels it: a stand-in for a query that matches too much.
     with psycopg.connect(
         dbname=database["NAME"],
         host=database["HOST"] or None,
@@ -661,10 +661,18 @@ def test_search_that_runs_out_of_time_says_so_and_frees_the_connection(
         user=database["USER"] or None,
         password=database["PASSWORD"] or None,
     ) as other:
-        # Should the time limit fail, the server ends this session after 5 s
-        # and the test fails instead of waiting forever.
         other.execute("SET idle_in_transaction_session_timeout = '5s'")
         other.execute("LOCK TABLE search_searchentry IN ACCESS EXCLUSIVE MODE")
+        yield
+
+
+def test_search_that_runs_out_of_time_says_so_and_frees_the_connection(
+    client, postgresql, settings
+):
+    settings.NEWSROOM_SEARCH_TIMEOUT_MS = 200
+    # Another session holds the index table, so the search waits until its
+    # time limit cancels it: a stand-in for a query that matches too much.
+    with index_locked_by_another_session():
         started = time.monotonic()
         response = search(client, "방북")
         waited = time.monotonic() - started
@@ -1189,18 +1197,9 @@ def test_suggestions_that_run_out_of_time_offer_categories_only(
     # Few rows, so autovacuum has no cause to analyse the committed table
     # (its statistics would outlive the test and steer later ones).
     quiet_article(title="관세협상 타결", publish_at=timezone.now() - timedelta(days=1))
-    database = connection.settings_dict
     # Another session holds the index table: the titles wait until the
     # suggestions' own time limit, far shorter than a search's.
-    with psycopg.connect(
-        dbname=database["NAME"],
-        host=database["HOST"] or None,
-        port=database["PORT"] or None,
-        user=database["USER"] or None,
-        password=database["PASSWORD"] or None,
-    ) as other:
-        other.execute("SET idle_in_transaction_session_timeout = '5s'")
-        other.execute("LOCK TABLE search_searchentry IN ACCESS EXCLUSIVE MODE")
+    with index_locked_by_another_session():
         started = time.monotonic()
         response = client.get("/search/suggest/", {"q": "관세협상"})
         waited = time.monotonic() - started
