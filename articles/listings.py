@@ -18,7 +18,7 @@ from . import sitecache
 from .links import reverse
 from .models import Article, CategorizedArticle, Category
 from .prepared import PreparedQuery
-from .querysets import period_bounds
+from .querysets import live_at, period_bounds
 
 SECTION_ARTICLES = 4
 RELATED_ARTICLES = 4
@@ -195,15 +195,10 @@ def _related_queryset(now, pk, limit=RELATED_ARTICLES, candidates=RELATED_CANDID
         .order_by("tag_id")
         .values("tag_id")
     )
-    live = Q(content_object__expire_at__isnull=True) | Q(
-        content_object__expire_at__gt=now
-    )
     latest = [
         CategorizedArticle.objects.filter(
-            live,
+            live_at(now, through="content_object__"),
             tag_id=Subquery(its_categories[nth : nth + 1]),
-            content_object__status=Article.Status.PUBLISHED,
-            content_object__publish_at__lte=now,
         )
         .exclude(content_object_id=pk)
         .order_by("-content_object_id")

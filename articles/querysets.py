@@ -64,6 +64,18 @@ def period_bounds(year: int, month: int | None = None) -> tuple[datetime, dateti
     return start, datetime(*after, 1, tzinfo=zone)
 
 
+def live_at(now: datetime, through: str = "") -> Q:
+    """live()'s rule as a condition, for rows related to an article too:
+    `through="content_object__"` filters category rows by their article."""
+    from .models import Article
+
+    return Q(
+        Q((f"{through}expire_at__isnull", True)) | Q((f"{through}expire_at__gt", now)),
+        (f"{through}status", Article.Status.PUBLISHED),
+        (f"{through}publish_at__lte", now),
+    )
+
+
 class ArticleQuerySet(models.QuerySet):
     def live(self, now: datetime | None = None) -> "ArticleQuerySet":
         """Articles a reader may see at `now`: published, due and not expired.
@@ -72,12 +84,7 @@ class ArticleQuerySet(models.QuerySet):
         and expired ones leave, with no job running; drafts, articles in review,
         unpublished and taken-down ones never show. Article.is_live_at mirrors it.
         """
-        now = now or timezone.now()
-        return self.filter(
-            Q(expire_at__isnull=True) | Q(expire_at__gt=now),
-            status=self.model.Status.PUBLISHED,
-            publish_at__lte=now,
-        )
+        return self.filter(live_at(now or timezone.now()))
 
     def scheduled(self, now: datetime | None = None) -> "ArticleQuerySet":
         """Published articles whose publish time is still ahead."""
