@@ -251,9 +251,12 @@ def refresh(pks: Iterable[int], *, using: str = "default") -> int:
     return done
 
 
-def refresh_stale(pks: Iterable[int], *, using: str = "default") -> int:
-    """Render and store the fragments of those of `pks` whose key is not the
-    current one; returns how many. The worker's half of queued().
+def refresh_locked(
+    pks: Iterable[int], *, stale_only: bool = True, using: str = "default"
+) -> int:
+    """Render and store the fragments of `pks` (with `stale_only`, those whose
+    key is not the current one); returns how many. The worker's half of
+    queued(), and `manage.py refresh_fragments`, which runs beside the site.
 
     Each chunk is rendered with its rows locked, so a save made meanwhile
     (which stores its own fragments) is never overwritten by older ones.
@@ -266,15 +269,16 @@ def refresh_stale(pks: Iterable[int], *, using: str = "default") -> int:
     for start in range(0, len(pks), WORKER_CHUNK):
         chunk = pks[start : start + WORKER_CHUNK]
         with transaction.atomic(using=using):
-            stale = list(
+            rows = (
                 Article.objects.using(using)
                 .select_for_update(of=("self",))
                 .filter(pk__in=chunk)
-                .exclude(fragments_key=key)
-                .values_list("pk", flat=True)
             )
-            if stale:
-                done += refresh(stale, using=using)
+            if stale_only:
+                rows = rows.exclude(fragments_key=key)
+            locked = list(rows.values_list("pk", flat=True))
+            if locked:
+                done += refresh(locked, using=using)
     return done
 
 

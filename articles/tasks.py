@@ -67,7 +67,7 @@ def make_renditions(image_id: int) -> bool:
 def refresh_fragments(article_ids: list[int], using: str = "default") -> int:
     """Store the fragments a bulk load left to the worker (fragments.queued()):
     those of these articles not stored since; returns how many."""
-    return fragments.refresh_stale(article_ids, using=using)
+    return fragments.refresh_locked(article_ids, using=using)
 
 
 def queue_renditions(image: Image) -> None:

@@ -103,3 +103,22 @@ def test_a_prepared_query_runs_with_each_requests_inputs(client, editor):
     workflow.take_down(first, by=editor, notice="법원 결정에 따라 삭제했습니다.")
 
     assert client.get(first.get_absolute_url()).status_code == 410
+
+
+def test_refresh_fragments_stores_the_stale_rows_and_leaves_current_ones():
+    from django.core.management import call_command
+
+    from articles.models import Article
+
+    stale = make_article(title="옛 조각 기사")
+    current = make_article(title="새 조각 기사")
+    Article.objects.filter(pk=stale.pk).update(fragments_key="", card_html="")
+    Article.objects.filter(pk=current.pk).update(card_html="손대지 않은 카드")
+
+    call_command("refresh_fragments", "--stale", verbosity=0)
+
+    stale.refresh_from_db()
+    current.refresh_from_db()
+    assert fragments.is_current(stale)
+    assert "옛 조각 기사" in stale.card_html
+    assert current.card_html == "손대지 않은 카드"  # its key was current

@@ -7,7 +7,6 @@ pages fast again.
 """
 
 from django.core.management.base import BaseCommand
-from django.db import transaction
 
 from ... import fragments
 from ...models import Article
@@ -26,9 +25,8 @@ class Command(BaseCommand):
         if stale:
             articles = articles.exclude(fragments_key=fragments.current_key())
         pks = list(articles.order_by("pk").values_list("pk", flat=True))
-        done = 0
-        for start in range(0, len(pks), fragments.DEFERRED_CHUNK):
-            with transaction.atomic():
-                done += fragments.refresh(pks[start : start + fragments.DEFERRED_CHUNK])
+        # Rows locked while rendered: make serve runs this beside the site,
+        # and an editor's save meanwhile must not be overwritten.
+        done = fragments.refresh_locked(pks, stale_only=stale)
         if options["verbosity"]:
             self.stdout.write(f"기사 {done:,}건의 조각을 다시 만들었습니다.")
