@@ -155,16 +155,20 @@ def render_body(source: str, fmt: str) -> str:
     return sanitize_html(source)
 
 
-# A tag of this module's output: attribute values are always quoted, and text
-# and attribute values never hold a bare "<" (the serializer escapes it).
-_TAG = re.compile(r"""<[^"'<>]*(?:(?:"[^"]*"|'[^']*')[^"'<>]*)*>""")
+# A tag (its name in group 1) or a comment of this module's output: attribute
+# values are always quoted and may hold a ">", and text never holds a bare "<"
+# (the serializer escapes it). The search index reads body text with it too.
+TAG = re.compile(
+    r"""<(?:!--.*?--|/?([a-zA-Z][a-zA-Z0-9]*)(?:"[^"]*"|'[^']*'|[^'">])*)>""",
+    re.DOTALL,
+)
 
 
 def text_of(html: str) -> str:
     """The text of sanitised HTML (render_body's output) without its tags,
     entities kept as written: what Django's strip_tags gives for it, without
     strip_tags' parser (which took 15 times longer)."""
-    return _TAG.sub("", html)
+    return TAG.sub("", html)
 
 
 def drop_image(html: str, src: str) -> str:

@@ -35,6 +35,7 @@ from django.db.models import QuerySet
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 from django.utils import timezone
 
+from articles import rendering
 from articles.deferral import Deferral
 from articles.models import Article, CategorizedArticle, Category
 
@@ -49,13 +50,8 @@ INDEXED_FIELDS = frozenset(
 )
 SEP = analysis.FIELD_SEPARATOR
 
-# Sanitised body HTML is well formed, so a pattern can take tags out quickly;
-# block elements become a space so words on either side stay apart. A quoted
-# attribute value may hold a ">" (the serialiser leaves it as it is).
-_TAG = re.compile(
-    r"""<(?:!--.*?--|/?([a-zA-Z][a-zA-Z0-9]*)(?:"[^"]*"|'[^']*'|[^'">])*)>""",
-    re.DOTALL,
-)
+# Block elements become a space so words on either side stay apart; tags are
+# found by the pattern for sanitised HTML (articles.rendering.TAG).
 _BLOCK_ELEMENTS = frozenset(
     "p h1 h2 h3 h4 h5 h6 li ul ol dl dt dd blockquote figure figcaption table "
     "thead tbody tfoot tr td th caption br hr div pre img".split()
@@ -69,7 +65,7 @@ def _tag_replacement(match: re.Match) -> str:
 
 def body_text(html: str) -> str:
     """The readable text of sanitised body HTML; block elements keep words apart."""
-    return unescape(_TAG.sub(_tag_replacement, html or ""))
+    return unescape(rendering.TAG.sub(_tag_replacement, html or ""))
 
 
 def summary_texts(article: Article, category_names: Iterable[str]) -> list[str]:
