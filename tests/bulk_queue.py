@@ -13,12 +13,10 @@ tests.bulk_queue`), on a file SQLite database.
 
 import json
 import os
-import sys
-import tempfile
 from io import StringIO
 from pathlib import Path
 
-from tests.task_queue import DATABASE_BACKEND, run_worker
+from tests.task_queue import run_in_scratch, run_worker
 
 KEY = "bulk-queue-first"
 
@@ -148,32 +146,21 @@ def scenario(database_url: str, folder: Path) -> dict:
     return outcome
 
 
-def main() -> None:
-    """Migrate the database DATABASE_URL names, then run the scenario on it."""
-    import shutil
+def _configure(scratch: Path) -> None:
+    from django.test.utils import override_settings
 
-    scratch = Path(tempfile.mkdtemp(prefix="bulk-queue-"))
-    os.environ["MEDIA_ROOT"] = str(scratch / "media")
-    os.environ["NEWSROOM_ORIGINALS_ROOT"] = str(scratch / "originals")
-    os.environ.setdefault("NEWSROOM_CACHE_DIR", str(scratch / "cache"))
-    import django
-
-    django.setup()
-    from django.conf import settings
-    from django.core.management import call_command
-    from django.test.utils import override_settings, setup_test_environment
-
-    setup_test_environment()
     static_root = scratch / "static"
     storages = collect_static(static_root)
     override_settings(STATIC_ROOT=static_root, STORAGES=storages).enable()
-    settings.TASKS = DATABASE_BACKEND
-    call_command("migrate", "--no-input", verbosity=0)
-    try:
-        outcome = scenario(os.environ["DATABASE_URL"], scratch)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
-    sys.stdout.write(json.dumps(outcome, ensure_ascii=False) + "\n")
+
+
+def main() -> None:
+    """Migrate the database DATABASE_URL names, then run the scenario on it."""
+    run_in_scratch(
+        "bulk-queue-",
+        _configure,
+        lambda scratch: scenario(os.environ["DATABASE_URL"], scratch),
+    )
 
 
 if __name__ == "__main__":

@@ -89,11 +89,14 @@ def scenario(database_url: str) -> dict:
     }
 
 
-def main() -> None:
-    """Migrate the database DATABASE_URL names, then run the scenario on it."""
+def run_in_scratch(prefix: str, configure, scenario) -> None:
+    """Run `scenario(scratch)` as a worker's test peer: Django set up with a
+    scratch media folder and a cache shared with the worker, `configure(scratch)`
+    applied, the database DATABASE_URL names migrated; prints the outcome as
+    JSON. Shared by this module and tests/bulk_queue.py."""
     import tempfile
 
-    scratch = Path(tempfile.mkdtemp(prefix="task-queue-"))
+    scratch = Path(tempfile.mkdtemp(prefix=prefix))
     os.environ["MEDIA_ROOT"] = str(scratch / "media")
     os.environ["NEWSROOM_ORIGINALS_ROOT"] = str(scratch / "originals")
     # The worker is another process: it invalidates the page this one cached
@@ -104,9 +107,23 @@ def main() -> None:
     django.setup()
     from django.conf import settings
     from django.core.management import call_command
-    from django.test.utils import override_settings, setup_test_environment
+    from django.test.utils import setup_test_environment
 
     setup_test_environment()
+    configure(scratch)
+    settings.TASKS = DATABASE_BACKEND
+    call_command("migrate", "--no-input", verbosity=0)
+    try:
+        outcome = scenario(scratch)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    sys.stdout.write(json.dumps(outcome, ensure_ascii=False) + "\n")
+
+
+def _configure(scratch: Path) -> None:
+    from django.conf import settings
+    from django.test.utils import override_settings
+
     # Through override_settings: storages are set up by then (the originals
     # field's storage), and only the setting_changed signal resets them.
     override_settings(
@@ -118,13 +135,13 @@ def main() -> None:
         }
     ).enable()
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.TASKS = DATABASE_BACKEND
-    call_command("migrate", "--no-input", verbosity=0)
-    try:
-        outcome = scenario(os.environ["DATABASE_URL"])
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
-    sys.stdout.write(json.dumps(outcome, ensure_ascii=False) + "\n")
+
+
+def main() -> None:
+    """Migrate the database DATABASE_URL names, then run the scenario on it."""
+    run_in_scratch(
+        "task-queue-", _configure, lambda scratch: scenario(os.environ["DATABASE_URL"])
+    )
 
 
 if __name__ == "__main__":
