@@ -112,6 +112,8 @@ def page_urls() -> dict[str, str]:
         "category": category.get_absolute_url(),
         "category p2": category.get_absolute_url() + "?page=2",
         "rss": "/feeds/rss/",
+        "search": "/search/?q=%EC%84%9C%EC%9A%B8%EC%8B%9C",
+        "search 2 words": "/search/?q=%ED%83%9C%ED%92%8D+%ED%94%BC%ED%95%B4",
     }
 
 
