@@ -9,7 +9,6 @@ categories or authors it returns.
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -18,7 +17,7 @@ from . import sitecache
 from .links import reverse
 from .models import Article, CategorizedArticle, Category
 from .prepared import PreparedQuery
-from .querysets import live_at, period_bounds
+from .querysets import decoded_json_array, live_at, period_bounds
 
 SECTION_ARTICLES = 4
 RELATED_ARTICLES = 4
@@ -163,78 +162,85 @@ def newest_in_sections(
     )
 
 
-def related_articles(
-    article: Article,
-    now: datetime | None = None,
-    limit: int = RELATED_ARTICLES,
-    candidates: int = RELATED_CANDIDATES,
-) -> list:
+def related_articles(article: Article, now: datetime | None = None) -> list:
     """Live articles sharing a category with `article`: most shared first, then
     newest; never the article itself. Rows with the stored card (plain rows,
     see prepared.py), not model instances.
 
-    Bounded work, one query, whatever the size of the site: the candidates are,
-    in each of its first RELATED_CATEGORIES categories, the `candidates` live
-    articles that arrived last (the category's index read backwards, by id:
-    on a news site the recent ones are the related reading), and only they are
-    ranked by how many of its categories they share. A small category thus
-    contributes even old members; a busy one only its latest. Ranking every
-    live article, or even finding the newest by publication time, took a scan
-    that grew with the site (3.6 ms at 1,000 articles on PostgreSQL). Compiled
-    once per process (articles/prepared.py).
+    The candidates are, in each of its first RELATED_CATEGORIES categories
+    (by id), the RELATED_CANDIDATES live articles that arrived last (on a news
+    site the recent ones are the related reading): a small category thus
+    contributes even old members, a busy one only its latest. Only they are
+    ranked, by how many of the article's categories they share. Each
+    category's arrivals are site-wide data, read once per version of the site
+    lists and kept with them (sitecache.category_arrivals), so an article page
+    runs no query for them: ranking in the database took a query that
+    PostgreSQL spent about 1 ms planning on every page.
     """
-    if (limit, candidates) == (RELATED_ARTICLES, RELATED_CANDIDATES):
-        return _related(now=now or timezone.now(), pk=article.pk)
-    return list(_related_queryset(now, article.pk, limit, candidates))
-
-
-def _related_queryset(now, pk, limit=RELATED_ARTICLES, candidates=RELATED_CANDIDATES):
     now = now or timezone.now()
-    its_categories = (
-        CategorizedArticle.objects.filter(content_object_id=pk)
-        .order_by("tag_id")
-        .values("tag_id")
+    its_categories = category_ids_of(article)
+    pool = {}
+    for category_id in sorted(its_categories)[:RELATED_CATEGORIES]:
+        arrivals = sitecache.category_arrivals(category_id, now)
+        others = [row for row in arrivals if row.pk != article.pk]
+        for row in others[:RELATED_CANDIDATES]:
+            pool[row.pk] = row
+    shared = set(its_categories)
+    ranked = sorted(
+        pool.values(),
+        key=lambda row: (
+            len(shared.intersection(row.category_ids)),
+            row.publish_at,
+            row.pk,
+        ),
+        reverse=True,
     )
-    latest = [
-        CategorizedArticle.objects.filter(
-            live_at(now, through="content_object__"),
-            tag_id=Subquery(its_categories[nth : nth + 1]),
+    return ranked[:RELATED_ARTICLES]
+
+
+def category_ids_of(article: Article) -> list[int]:
+    """The article's category ids: from with_category_ids() or for_listing()
+    when the article was read with them, else one query (previews)."""
+    if "category_ids" in article.__dict__:
+        return decoded_json_array(article.category_ids)
+    if "categories" in getattr(article, "_prefetched_objects_cache", {}):
+        return [category.pk for category in article.categories.all()]
+    return list(
+        CategorizedArticle.objects.filter(content_object_id=article.pk).values_list(
+            "tag_id", flat=True
         )
-        .exclude(content_object_id=pk)
+    )
+
+
+def _arrivals_queryset(now, pk, **inputs):
+    latest = (
+        CategorizedArticle.objects.filter(
+            live_at(now, through="content_object__"), tag_id=pk
+        )
         .order_by("-content_object_id")
-        .values("content_object_id")[:candidates]
-        for nth in range(RELATED_CATEGORIES)
-    ]
-    if connection.features.supports_slicing_ordering_in_compound:
-        # PostgreSQL scanned every article for an OR of IN lists; one IN of a
-        # UNION ALL reads just the candidates.
-        newest = Q(pk__in=latest[0].union(*latest[1:], all=True))
-    else:
-        # SQLite allows no LIMIT inside a UNION, and plans the OR as one index
-        # lookup per list.
-        newest = Q()
-        for members in latest:
-            newest |= Q(pk__in=members)
-    shared = (
-        CategorizedArticle.objects.filter(
-            content_object=OuterRef("pk"), tag_id__in=its_categories
-        )
-        .order_by()
-        .values("content_object")
-        .annotate(count=Count("pk"))
-        .values("count")
+        .values("content_object_id")[: RELATED_CANDIDATES + 1]
     )
     return (
-        Article.objects.filter(newest)
-        .annotate(shared=Subquery(shared))
-        .order_by("-shared", "-publish_at", "-pk")
-        .with_fragments("card_html")[:limit]
+        Article.objects.filter(pk__in=latest)
+        .with_category_ids()
+        .with_fragments("card_html", "publish_at")
+        .order_by("-pk")
     )
 
 
-_related = PreparedQuery(
-    lambda now, pk, **inputs: _related_queryset(now, pk), plain_rows=True
-)
+_arrivals = PreparedQuery(_arrivals_queryset, plain_rows=True)
+
+
+def read_category_arrivals(category_id: int, now: datetime) -> tuple:
+    """The RELATED_CANDIDATES + 1 live articles of a category that arrived
+    last (its category index read backwards), newest arrival first, as plain
+    rows with their card, publication time and category ids (decoded); one
+    query. One more than a related list takes, so the article asking can leave
+    itself out."""
+    rows = _arrivals(now=now, pk=category_id)
+    for row in rows:
+        row.category_ids = tuple(decoded_json_array(row.category_ids))
+    return tuple(rows)
 
 
 def archive_years(now: datetime | None = None) -> list[int]:

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import secrets
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.core.cache import cache
@@ -66,6 +66,12 @@ class SiteLists:
     live_by_author: dict[int, int]
     read_at: datetime
     valid_until: datetime | None
+    # Category pk -> its newest arrivals (category_arrivals), filled as pages
+    # ask; empty in every stored copy, so each process fills its own.
+    arrivals: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def __getstate__(self):
+        return {**self.__dict__, "arrivals": {}}
 
     def is_valid_at(self, now: datetime) -> bool:
         return self.read_at <= now and (
@@ -112,6 +118,23 @@ def site_lists(now: datetime | None = None) -> SiteLists:
     if getattr(_request, "active", False):
         _request.lists = lists
     return lists
+
+
+def category_arrivals(category_id: int, now: datetime | None = None) -> tuple:
+    """A category's newest live arrivals (listings.read_category_arrivals),
+    read once per copy of the site lists and kept in it: they change exactly
+    when the lists do (an article changed, a scheduled moment passed), so they
+    are as fresh as the lists and cost no query on most pages. Each process
+    reads a category's arrivals at most once per version, and only for the
+    categories its pages ask for."""
+    now = now or timezone.now()
+    lists = site_lists(now)
+    found = lists.arrivals.get(category_id)
+    if found is None:
+        from .listings import read_category_arrivals
+
+        found = lists.arrivals[category_id] = read_category_arrivals(category_id, now)
+    return found
 
 
 def _request_started(**kwargs) -> None:

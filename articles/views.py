@@ -133,7 +133,8 @@ def _live_by_slug(now, slug, **inputs):
     return (
         Article.objects.live(now)
         .filter(slug=slug)
-        .defer("body", "front_matter", "card_html", "lead_html")[:2]
+        .defer("body", "front_matter", "card_html", "lead_html")
+        .with_category_ids()[:2]
     )
 
 

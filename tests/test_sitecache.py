@@ -13,6 +13,7 @@ from django.utils import timezone
 from articles import sitecache, workflow
 from articles.models import Article, Category
 from tests.factories import make_article
+from tests.test_views import related_titles
 
 pytestmark = pytest.mark.django_db
 
@@ -161,3 +162,44 @@ def test_a_copy_is_never_used_for_a_moment_before_it_was_read():
     # Asked about a time before that article went live, the lists are read again.
     earlier = sitecache.site_lists(now - timedelta(minutes=10))
     assert earlier.navigation == ()
+
+
+def related(client, article) -> list[str]:
+    return related_titles(client.get(article.get_absolute_url()))
+
+
+def test_related_articles_follow_a_publish_and_a_take_down_on_the_next_request(
+    client, editor, django_capture_on_commit_callbacks
+):
+    story = make_article(title="국회 예산 심사 시작", categories=["정치"])
+    older = make_article(
+        title="여야 원내대표 회동",
+        categories=["정치"],
+        publish_at=timezone.now() - timedelta(hours=5),
+    )
+    draft = make_article(
+        title="국정감사 일정 확정", categories=["정치"], status=Article.Status.DRAFT
+    )
+    assert related(client, story) == ["여야 원내대표 회동"]  # arrivals kept now
+
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.publish(draft, by=editor)
+    assert related(client, story) == ["국정감사 일정 확정", "여야 원내대표 회동"]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.take_down(older, by=editor, notice="법원 결정에 따라 삭제합니다.")
+    assert related(client, story) == ["국정감사 일정 확정"]
+
+
+def test_a_scheduled_article_joins_related_articles_at_its_time(client, editor):
+    story = make_article(title="태풍 북상 중", categories=["날씨"])
+    now = timezone.now()
+    scheduled = make_article(
+        title="태풍 상륙 예보", categories=["날씨"], status=Article.Status.DRAFT
+    )
+    workflow.publish(scheduled, by=editor, at=now + timedelta(minutes=30))
+
+    with time_machine.travel(now, tick=False):
+        assert related(client, story) == []
+    with time_machine.travel(now + timedelta(minutes=30), tick=False):
+        assert related(client, story) == ["태풍 상륙 예보"]
