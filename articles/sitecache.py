@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import secrets
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -66,12 +67,12 @@ class SiteLists:
     live_by_author: dict[int, int]
     read_at: datetime
     valid_until: datetime | None
-    # Category pk -> its newest arrivals (category_arrivals), filled as pages
-    # ask; empty in every stored copy, so each process fills its own.
-    arrivals: dict = field(default_factory=dict, compare=False, repr=False)
+    # What pages derive from this copy (see kept), filled as they ask; empty
+    # in every stored copy, so each process fills its own.
+    derived: dict = field(default_factory=dict, compare=False, repr=False)
 
     def __getstate__(self):
-        return {**self.__dict__, "arrivals": {}}
+        return {**self.__dict__, "derived": {}}
 
     def is_valid_at(self, now: datetime) -> bool:
         return self.read_at <= now and (
@@ -120,21 +121,34 @@ def site_lists(now: datetime | None = None) -> SiteLists:
     return lists
 
 
+def kept(name, make: Callable[[datetime], object], now: datetime | None = None):
+    """`make(now)`, computed once per copy of the site lists and kept in it.
+
+    For site-wide data that changes exactly when the lists do (an article
+    changed, a category edited, a scheduled moment passed): it is then as
+    fresh as the lists and costs nothing on most pages. Each process computes
+    it at most once per version, and only when a page asks. `name` tells the
+    values apart (a category's arrivals are ("arrivals", pk)).
+    """
+    now = now or timezone.now()
+    derived = site_lists(now).derived
+    try:
+        return derived[name]
+    except KeyError:
+        value = derived[name] = make(now)
+        return value
+
+
 def category_arrivals(category_id: int, now: datetime | None = None) -> tuple:
     """A category's newest live arrivals (listings.read_category_arrivals),
-    read once per copy of the site lists and kept in it: they change exactly
-    when the lists do (an article changed, a scheduled moment passed), so they
-    are as fresh as the lists and cost no query on most pages. Each process
-    reads a category's arrivals at most once per version, and only for the
-    categories its pages ask for."""
-    now = now or timezone.now()
-    lists = site_lists(now)
-    found = lists.arrivals.get(category_id)
-    if found is None:
-        from .listings import read_category_arrivals
+    kept with the site lists: what related articles are chosen from."""
+    from .listings import read_category_arrivals
 
-        found = lists.arrivals[category_id] = read_category_arrivals(category_id, now)
-    return found
+    return kept(
+        ("arrivals", category_id),
+        lambda now: read_category_arrivals(category_id, now),
+        now,
+    )
 
 
 def _request_started(**kwargs) -> None:

@@ -107,8 +107,7 @@ class ArticleListView(ArticleListMixin, ListView):
         context.update(
             is_front=is_front,
             lead=self.lead if is_front else None,
-            sections=listings.front_page_sections() if is_front else [],
-            archive_years=listings.archive_years() if is_front else (),
+            front_sections=listings.front_sections() if is_front else None,
         )
         return context
 

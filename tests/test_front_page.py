@@ -4,6 +4,7 @@ import re
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.core.exceptions import PermissionDenied
 from django.test import Client
 from django.urls import reverse
@@ -279,6 +280,45 @@ def test_section_links_to_its_category_page():
     block = part(front(), '<section class="front-section"', "</section>")
 
     assert f'<a href="{category.get_absolute_url()}">스포츠 기사 더 보기</a>' in block
+
+
+def test_sections_show_a_publish_a_take_down_and_a_rename_on_the_next_request(
+    editor, django_capture_on_commit_callbacks
+):
+    politics = make_section("정치")
+    make_article(title="톱 기사", publish_at=hours_ago(0.5))
+    old = make_article(
+        title="국회 본회의 개의", categories=["정치"], publish_at=hours_ago(3)
+    )
+    draft = make_article(title="예산안 처리 합의", categories=["정치"], status="draft")
+    assert sections(front()) == {"정치": ["국회 본회의 개의"]}  # rendered, kept
+
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.publish(draft, by=editor)
+    assert sections(front()) == {"정치": ["예산안 처리 합의", "국회 본회의 개의"]}
+
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.take_down(old, by=editor, notice="법원 결정에 따라 삭제합니다.")
+    assert sections(front()) == {"정치": ["예산안 처리 합의"]}
+
+    politics.name = "정치·국회"
+    politics.save()
+    assert list(sections(front())) == ["정치·국회"]
+
+
+def test_a_scheduled_article_enters_its_section_at_its_time(editor):
+    make_section("날씨")
+    make_article(title="태풍 북상 중", categories=["날씨"], publish_at=hours_ago(2))
+    now = timezone.now()
+    scheduled = make_article(
+        title="태풍 상륙 예보", categories=["날씨"], status="draft"
+    )
+    workflow.publish(scheduled, by=editor, at=now + timedelta(minutes=30))
+
+    with time_machine.travel(now, tick=False):
+        assert sections(front()) == {"날씨": ["태풍 북상 중"]}
+    with time_machine.travel(now + timedelta(minutes=30), tick=False):
+        assert sections(front()) == {"날씨": ["태풍 상륙 예보", "태풍 북상 중"]}
 
 
 def test_front_page_headings_are_in_order():

@@ -137,6 +137,19 @@ def test_response_carries_surrogate_keys_of_what_it_shows(client, page_cache):
     assert "search" in get(client, "/search/?q=국회")["xkey"].split()
 
 
+def test_front_page_carries_the_keys_of_its_sections(client, page_cache):
+    """The sections are rendered once per copy of the site lists; the page
+    still names their categories, so a section's rename purges it."""
+    section = Category.objects.create(name="경제", is_section=True)
+    story = make_article(title="수출 6개월 연속 증가", categories=["경제"])
+    make_article(title="톱 기사")
+
+    for _ in range(2):  # rendered, then kept
+        cache.clear()
+        keys = set(get(client, "/")["xkey"].split())
+        assert {f"category-{section.pk}", f"article-{story.pk}"} <= keys
+
+
 def test_cache_control_is_short_for_browsers_and_long_for_shared_caches(
     client, page_cache, settings
 ):
