@@ -396,7 +396,8 @@ def set_categories(
 
     taggit's `set()` looks each name up and adds each row on its own (five
     queries a category); this looks them all up at once (`find_categories`;
-    rows given need no lookup) and writes the rows in one insert. `new`: the
+    rows given need no lookup) and writes the rows in one insert (or gathers
+    them for a bulk run's, `gathering.write`). `new`: the
     article has no rows yet. The caller's deferred index build reads the
     result, so no m2m signal is needed.
     """
@@ -407,9 +408,9 @@ def set_categories(
         if isinstance(category, str):
             category = stored[nfc(category).lower()]
         found[category.pk] = category
-    rows = CategorizedArticle.objects.filter(content_object=article)
     have: set[int] = set()
-    if not new:
+    if not new:  # a new article has none: not even the queryset is built
+        rows = CategorizedArticle.objects.filter(content_object=article)
         have = set(rows.values_list("tag_id", flat=True))
         if gone := have - set(found):
             rows.filter(tag_id__in=gone).delete()
