@@ -807,12 +807,128 @@ def test_each_further_article_of_an_import_takes_a_pinned_number_of_queries(
     assert (counts[1] - counts[0]) / 10 == IMPORT_EACH_QUERIES
 
 
-# Per further document, on both databases: the article insert, one insert each
-# for its category rows, its byline and its two audit entries, the revision,
-# and the save's savepoint and its release. Articles, authors, categories and
-# free slugs are looked up once a run; the revision takes the category names
-# and authors the save already has.
-IMPORT_EACH_QUERIES = 7
+# Per further document, on both databases: the article insert. Its category
+# rows, byline, two audit entries and revision are written with those of the
+# run's other documents, one insert per table every 500 documents, and its save
+# takes no savepoint of its own (the run is all or nothing); it was 7 with
+# those four inserts and the savepoint and its release per document. Articles,
+# authors, categories and free slugs are looked up once a run; the revision
+# takes the category names and authors the save already has.
+IMPORT_EACH_QUERIES = 1
+
+
+def gathered_run(folder: Path, authors: list[str]) -> list[Path]:
+    return [
+        write_document(
+            folder / f"{n}.html",
+            f"title: {n}번째 묶음 기사\ncategories: [정치, 경제]\nauthor: {author}\n",
+            f"<p>{n}번째 기사의 본문입니다.</p>\n",
+        )
+        for n, author in enumerate(authors)
+    ]
+
+
+def test_a_run_flushed_in_parts_keeps_each_documents_rows_and_changes(
+    tmp_path, monkeypatch, django_capture_on_commit_callbacks
+):
+    """Five documents written two at a time: every article has its own two
+    audit entries, revision, categories and byline, and each action's change
+    is sent on commit, in document order, marked as one batch."""
+    monkeypatch.setattr(workflow, "GATHER_EVERY", 2)
+    paths = gathered_run(tmp_path, ["김기자", "이기자", "김기자", "박기자", "이기자"])
+    sent, finished = [], []
+    workflow.article_changed.connect(on_changed := lambda **kw: sent.append(kw))
+    workflow.batch_finished.connect(on_finished := lambda **kw: finished.append(kw))
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            run_import(*paths)
+    finally:
+        workflow.article_changed.disconnect(on_changed)
+        workflow.batch_finished.disconnect(on_finished)
+
+    articles = list(Article.objects.order_by("pk"))
+    assert [a.title for a in articles] == [f"{n}번째 묶음 기사" for n in range(5)]
+    for article, author in zip(
+        articles, ["김기자", "이기자", "김기자", "박기자", "이기자"], strict=True
+    ):
+        entries = article.transitions.order_by("pk")
+        assert list(entries.values_list("action", "from_status", "to_status")) == [
+            ("create", "draft", "draft"),
+            ("publish", "draft", "published"),
+        ]
+        (revision,) = article.revisions.all()
+        assert (revision.note, revision.version) == ("가져오기", article.version)
+        assert revision.data["title"] == article.title
+        assert revision.data["categories"] == ["경제", "정치"]
+        assert [b["name"] for b in revision.data["bylines"]] == [author]
+        assert category_names(article) == {"정치", "경제"}
+        assert [b.author.name for b in article.bylines.all()] == [author]
+    assert Article.objects.live().count() == 5
+    assert [change["article"].pk for change in sent] == [a.pk for a in articles]
+    assert len({change["batch"].id for change in sent}) == 1
+    assert len(finished) == 1 and len(finished[0]["batch"].changes) == 5
+    # Found by the search index, built once at the end from the written rows.
+    assert Article.objects.filter(search_entry__isnull=False).count() == 5
+
+
+def refuse_inserts(table: str, column: str, value) -> None:
+    """Make the database itself refuse rows of `table` whose `column` is `value`
+    (a trigger: what a failing disk or a constraint added later would do)."""
+    # DDL takes no parameters: the value as an SQL literal.
+    literal = (
+        str(value)
+        if isinstance(value, int)
+        else "'{}'".format(value.replace("'", "''"))
+    )
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "CREATE FUNCTION refuse_row() RETURNS trigger LANGUAGE plpgsql AS "
+                "$$ BEGIN RAISE EXCEPTION '이 행은 받지 않습니다'; END $$"
+            )
+            cursor.execute(
+                f"CREATE TRIGGER refuse_row BEFORE INSERT ON {table} FOR EACH ROW "
+                f"WHEN (NEW.{column} = {literal}) EXECUTE FUNCTION refuse_row()"
+            )
+        else:
+            cursor.execute(
+                f"CREATE TRIGGER refuse_row BEFORE INSERT ON {table} "
+                f"WHEN NEW.{column} = {literal} "
+                "BEGIN SELECT RAISE(ABORT, '이 행은 받지 않습니다'); END"
+            )
+
+
+@pytest.mark.parametrize("refused", ["gathered row", "article row"])
+def test_a_document_the_database_refuses_is_named_and_nothing_is_imported(
+    tmp_path, monkeypatch, refused
+):
+    """A database error, in the article's own insert or in the rows written
+    for several documents at once, names the document; the run leaves the
+    database as it was."""
+    monkeypatch.setattr(workflow, "GATHER_EVERY", 2)
+    existing = write_document(tmp_path / "old.html", "title: 원래 제목\n")
+    run_import(existing)
+    write_document(existing, "title: 바뀐 제목\n")  # a good change, listed first
+    paths = gathered_run(tmp_path / "new", ["김기자", "이기자", "문제기자", "박기자"])
+    bad = paths[2]
+    if refused == "gathered row":
+        # Its byline is written with the fourth document's rows.
+        author = Author.objects.create(name="문제기자", slug="문제기자")
+        refuse_inserts("articles_byline", "author_id", author.pk)
+    else:
+        refuse_inserts("articles_article", "title", "2번째 묶음 기사")
+    before = database_state()
+
+    with pytest.raises(CommandError) as failed:
+        run_import(existing, *paths)
+
+    message = str(failed.value)
+    assert "Nothing was imported: 1 document(s)" in message
+    assert f"{bad}: could not be written" in message
+    assert "이 행은 받지 않습니다" in message
+    assert all(str(path) not in message for path in paths if path != bad)
+    assert database_state() == before
+    assert Article.objects.get().title == "원래 제목"
 
 
 def test_reimport_sees_an_admin_save_made_before_saves_were_audited(tmp_path):

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from search import indexing
@@ -101,7 +101,15 @@ def import_document(
         )
     except workflow.ActionRefused as exc:
         raise ImportRefused([DocumentError(document.path, str(exc))]) from None
+    except DatabaseError as exc:
+        raise not_written(document, exc) from exc
     return article, created, ""
+
+
+def not_written(document: Document, error: DatabaseError) -> ImportRefused:
+    return ImportRefused(
+        [DocumentError(document.path, f"could not be written ({error})")]
+    )
 
 
 def _set_image(article, document, previous, warnings, copied) -> dict:
@@ -279,9 +287,17 @@ def _import_all(documents, *, now, progress, overwrite_edits, copied) -> ImportR
     # Each article's search entry is built once, at the end, in batches: not
     # once for the save and again for its categories. Its stored fragments are
     # left to the task worker, queued once the run commits (pages render them
-    # per request until then).
-    with workflow.batch("import"), indexing.deferred(), fragments.queued():
+    # per request until then). Each save's category rows, byline, audit entries
+    # and revision are written with those of the documents around it, one
+    # insert per table every GATHER_EVERY documents (workflow.gathered).
+    with (
+        workflow.batch("import"),
+        indexing.deferred(),
+        fragments.queued(),
+        workflow.gathered() as gathering,
+    ):
         known = _Known.of(documents)
+        gathered: dict[int, Document] = {}
         for done, document in enumerate(documents, start=1):
             warnings: list[str] = []
             article, created, reason = import_document(
@@ -295,12 +311,25 @@ def _import_all(documents, *, now, progress, overwrite_edits, copied) -> ImportR
             if reason:
                 result.skipped.append((document, article, reason))
                 continue
+            gathered[article.pk] = document
+            if len(gathering) >= workflow.GATHER_EVERY:
+                _flush(gathering, gathered)
             (result.created if created else result.updated).append(article)
             if warnings:
                 result.warnings.append((document.path, "; ".join(warnings)))
             if progress:
                 progress(done, len(documents), article, created)
+        _flush(gathering, gathered)
     return result
+
+
+def _flush(gathering: "workflow.Gathering", documents: dict[int, Document]) -> None:
+    """Write the gathered rows; a refused one names its document."""
+    try:
+        gathering.flush()
+    except workflow.GatheredWriteFailed as failed:
+        raise not_written(documents[failed.article.pk], failed.error) from failed
+    documents.clear()
 
 
 def import_paths(

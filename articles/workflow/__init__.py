@@ -38,6 +38,13 @@ from .editing import (
     slug_base,
     unique_slug,
 )
+from .gathering import (
+    GATHER_EVERY,
+    GatheredWriteFailed,
+    Gathering,
+    current_gathering,
+    gathered,
+)
 from .rules import (
     ADD,
     ADD_CORRECTION,
@@ -113,6 +120,7 @@ __all__ = [
     "CHANGE",
     "DEFAULT_HOURS",
     "EDIT_ANY",
+    "GATHER_EVERY",
     "IMPORTER",
     "MAX_HOURS",
     "PROTECTED_FIELDS",
@@ -128,6 +136,8 @@ __all__ = [
     "AddCorrection",
     "Batch",
     "CreateShareLink",
+    "GatheredWriteFailed",
+    "Gathering",
     "Pin",
     "Publish",
     "Refusal",
@@ -158,9 +168,11 @@ __all__ = [
     "changed_since",
     "create_share_link",
     "current_batch",
+    "current_gathering",
     "delete_article",
     "edited_since_import",
     "find_categories",
+    "gathered",
     "imported_step",
     "may",
     "perform",

@@ -36,7 +36,8 @@ from ..models import (
 from ..text import nfc, unicode_slug
 from . import media
 from .actions import Action, stored
-from .records import actor, record_revision, shown_time
+from .gathering import current_gathering, write
+from .records import actor, revision_row, shown_time
 from .rules import (
     ADD,
     ADD_CORRECTION,
@@ -156,7 +157,6 @@ class SaveArticle(Action):
             return self.refusal_for_new(article)
         return super().check(article, **inputs)
 
-    @transaction.atomic
     def run(
         self,
         edited: Article,
@@ -174,7 +174,23 @@ class SaveArticle(Action):
         its own action would, and leaves its own audit entry, but the article is
         written once, with one revision and one `article_changed`: an import
         that creates and publishes pays for one change, not two.
+
+        In its own transaction, or a savepoint of the caller's; inside a bulk
+        run's `gathered()` block (all or nothing, see gathering.py) in the
+        run's, with its category rows, byline, audit entries and revision
+        written when the run flushes them.
         """
+        with transaction.atomic(savepoint=current_gathering() is None):
+            return self._run(
+                edited,
+                expected_version=expected_version,
+                categories=categories,
+                bylines=bylines,
+                note=note,
+                then=then,
+            )
+
+    def _run(self, edited, *, expected_version, categories, bylines, note, then):
         if edited._state.adding:
             if (refusal := self.refusal_for_new(edited)) is not None:
                 self.raise_for(refusal)
@@ -236,13 +252,18 @@ class SaveArticle(Action):
         ]
         if step is not None:
             entries.append(step.transition_entry(edited))
-        ArticleTransition.objects.bulk_create(entries)
         note = note or (self.label if before else "작성")
         if names is None:
             names = sorted(before.categories) if before is not None else None
-        record_revision(
+        if people is None and authors is not None and current_gathering():
+            # The revision would read the byline back, and it is not written
+            # yet: its authors, in order, from the ids given.
+            found = Author.objects.in_bulk(authors)
+            people = [found[pk] for pk in authors if pk in found]
+        revision = revision_row(
             edited, by=self.user, note=note, categories=names, bylines=people
         )
+        write(edited, [*entries, revision])
         after = Touched.of(edited, categories=names, authors=authors)
         notify(edited, before, after, action)
         return edited
@@ -375,7 +396,8 @@ def set_categories(
 
     taggit's `set()` looks each name up and adds each row on its own (five
     queries a category); this looks them all up at once (`find_categories`;
-    rows given need no lookup) and writes the rows in one insert. `new`: the
+    rows given need no lookup) and writes the rows in one insert (or gathers
+    them for a bulk run's, `gathering.write`). `new`: the
     article has no rows yet. The caller's deferred index build reads the
     result, so no m2m signal is needed.
     """
@@ -386,18 +408,19 @@ def set_categories(
         if isinstance(category, str):
             category = stored[nfc(category).lower()]
         found[category.pk] = category
-    rows = CategorizedArticle.objects.filter(content_object=article)
     have: set[int] = set()
-    if not new:
+    if not new:  # a new article has none: not even the queryset is built
+        rows = CategorizedArticle.objects.filter(content_object=article)
         have = set(rows.values_list("tag_id", flat=True))
         if gone := have - set(found):
             rows.filter(tag_id__in=gone).delete()
-    CategorizedArticle.objects.bulk_create(
+    write(
+        article,
         [
             CategorizedArticle(content_object=article, tag=category)
             for pk, category in found.items()
             if pk not in have
-        ]
+        ],
     )
     return [category.name for category in found.values()]
 
@@ -421,12 +444,13 @@ def set_bylines(
             moved.append(byline)
     if moved:
         Byline.objects.bulk_update(moved, ["position"])
-    Byline.objects.bulk_create(
+    write(
+        article,
         [
             Byline(article=article, author_id=author_id, position=position)
             for position, author_id in enumerate(ids)
             if author_id not in have
-        ]
+        ],
     )
 
 

@@ -31,7 +31,18 @@ def record_revision(
     """Keep every editable field of `article`, as stored now (`categories`,
     `bylines`: its category names and byline's authors, when the caller knows
     them)."""
-    return ArticleRevision.objects.create(
+    revision = revision_row(
+        article, by=by, note=note, categories=categories, bylines=bylines
+    )
+    revision.save()
+    return revision
+
+
+def revision_row(
+    article: Article, *, by, note: str = "", categories=None, bylines=None
+) -> ArticleRevision:
+    """record_revision's row, not yet written (a bulk run writes many at once)."""
+    return ArticleRevision(
         article=article,
         version=article.version,
         data=revisions.snapshot(article, categories=categories, bylines=bylines),
