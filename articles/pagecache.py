@@ -230,7 +230,9 @@ def content_keys(context) -> set[str]:
     seen: set[int] = set()
 
     def walk(value, depth):
-        if depth > 4 or id(value) in seen:
+        # Numbers and strings hold no objects (a search page's paginator
+        # holds a thousand result ids).
+        if depth > 4 or isinstance(value, (int, str)) or id(value) in seen:
             return
         seen.add(id(value))
         if isinstance(value, (Model, PlainRow)):
