@@ -8,9 +8,8 @@ from django.views.generic import ListView
 
 from articles.models import Article, Category
 
-from . import highlight
+from . import results
 from .analysis import compact, initials, parse_query
-from .indexing import body_text
 from .query import (
     COUNT_LIMIT,
     SORTS,
@@ -110,16 +109,13 @@ class SearchView(ListView):
                 queryset, self.search_query, self.sort
             )
             paginator, page, _, is_paginated = super().paginate_queryset(ids, page_size)
-            found = Article.objects.filter(pk__in=page.object_list).for_listing()
+            found = Article.objects.filter(pk__in=page.object_list).with_fragments(
+                *results.FIELDS
+            )
             by_id = {article.pk: article for article in found}
-        page.object_list = [by_id[pk] for pk in page.object_list if pk in by_id]
-        forms = tuple(self.search_query.forms)
-        for article in page.object_list:
-            article.search_title = highlight.highlight(article.title, forms)
-            article.search_snippet = highlight.snippet(
-                [article.excerpt, article.feature_text, body_text(article.body_html)],
-                forms,
-                article.summary,
+            page.object_list = [by_id[pk] for pk in page.object_list if pk in by_id]
+            self.cards = results.result_cards(
+                page.object_list, tuple(self.search_query.forms)
             )
         return paginator, page, page.object_list, is_paginated
 
@@ -135,6 +131,7 @@ class SearchView(ListView):
             "search_more": self.more,
             "search_estimate": _about(self.estimate),
             "search_count_limit": COUNT_LIMIT,
+            "search_cards": getattr(self, "cards", []),
         }
 
 
