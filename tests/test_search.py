@@ -907,10 +907,8 @@ def test_a_result_is_the_article_card_with_its_title_and_snippet_marked(client):
 
     assert card.count('<article class="card">') == 1
     category = Category.objects.get(name="사회 & 날씨")
-    assert (
-        f'<a href="{article.get_absolute_url()}"><mark>폭우</mark> 피해 &lt;속출&gt;</a>'
-        in card
-    )
+    url = article.get_absolute_url()
+    assert f'<a href="{url}"><mark>폭우</mark> 피해 &lt;속출&gt;</a>' in card
     assert f'<a href="{category.get_absolute_url()}">사회 &amp; 날씨</a>' in card
     assert "박기자</a>" in card and 'src="https://img.example/폭우.jpg"' in card
     assert (
@@ -1158,6 +1156,41 @@ def test_search_page_query_count_is_pinned(client, settings):
         assert own == (4 if connection.vendor == "postgresql" else 3), [
             q["sql"] for q in queries.captured_queries
         ]
+
+
+@pytest.mark.parametrize("path", ["newest-window", "index"])
+def test_estimated_total_page_query_count_is_pinned(client, monkeypatch, path):
+    # Past COUNT_LIMIT the estimate adds its own queries, a fixed number.
+    monkeypatch.setattr("search.query.COUNT_LIMIT", 3)
+    monkeypatch.setattr("search.views.COUNT_LIMIT", 3)
+    monkeypatch.setattr("search.query.PROBE", 5 if path == "newest-window" else 1000)
+    monkeypatch.setattr(
+        "search.query.WINDOW_SHARE", 0.2 if path == "newest-window" else 1.0
+    )
+    now = timezone.now()
+    for n in range(30):
+        quiet_article(
+            title=f"폭염 {n}" if n % 3 == 0 else f"소나기 {n}",
+            publish_at=now - timedelta(hours=n + 1),
+        )
+    client.get("/")  # anything cached on first use
+    search(client, "장마")  # and the index's statistics, read once
+    with CaptureQueriesContext(connection) as base:
+        client.get("/search/")
+
+    with CaptureQueriesContext(connection) as queries:
+        response = search(client, "폭염")
+
+    assert "추정치" in response.content.decode()
+    own = sum("SAVEPOINT" not in q["sql"] for q in queries.captured_queries) - len(base)
+    # The newest articles tested, then either a larger newest window and the
+    # number of articles (PostgreSQL: the planner's estimate), or the match ids
+    # and the number of articles since the oldest of them and in all; the
+    # page's articles; PostgreSQL's time limit.
+    expected = 4 if path == "newest-window" else 5
+    if connection.vendor == "postgresql":
+        expected += 1
+    assert own == expected, [q["sql"] for q in queries.captured_queries]
 
 
 @pytest.fixture
