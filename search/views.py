@@ -48,8 +48,9 @@ class SearchView(ListView):
     not one is ignored and the page says so. Three queries for any page: the
     test of the newest articles (on PostgreSQL only for words the index's
     statistics do not call rare), the match ids (bounded, see ``search.query``),
-    the page's articles with their categories and bylines (``for_listing``),
-    plus PostgreSQL's time limit (a safety net, see
+    the page's articles with their stored cards (``search.results``; one more
+    for cards not current, rendered as list pages render them), plus
+    PostgreSQL's time limit (a safety net, see
     ``search.query.time_limit``); past COUNT_LIMIT matches, one or two more
     for the estimated total (``search.query.estimated_total``; on PostgreSQL
     the planner's estimates, no rows read). An empty query shows the

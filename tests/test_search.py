@@ -1147,8 +1147,8 @@ def test_search_page_query_count_is_pinned(client, settings):
         assert response.status_code == 200
         # The page's own queries on top of what every page costs: the test of
         # the newest articles (is the word very common?), match ids, and
-        # the articles with their categories and bylines (one query, see
-        # for_listing), and PostgreSQL's time limit.
+        # the articles with their stored cards (search.results), and
+        # PostgreSQL's time limit.
         # (Savepoints exist only because each test runs in a transaction.)
         own = sum("SAVEPOINT" not in q["sql"] for q in queries.captured_queries) - len(
             base
