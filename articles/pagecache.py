@@ -230,9 +230,7 @@ def content_keys(context) -> set[str]:
     seen: set[int] = set()
 
     def walk(value, depth):
-        # Numbers and strings hold no objects (a search page's paginator
-        # holds a thousand result ids).
-        if depth > 4 or isinstance(value, (int, str)) or id(value) in seen:
+        if depth > 4 or id(value) in seen:
             return
         seen.add(id(value))
         if isinstance(value, (Model, PlainRow)):
@@ -253,7 +251,10 @@ def content_keys(context) -> set[str]:
             value = [getattr(value, name) for name in value.__dataclass_fields__]
         if isinstance(value, (list, tuple, set, frozenset, type({}.values()))):
             for item in value:
-                walk(item, depth + 1)
+                # Numbers and strings hold no objects (a search page's
+                # paginator holds a thousand result ids): not even a call.
+                if not isinstance(item, (int, str)):
+                    walk(item, depth + 1)
 
     for name, value in context.items():
         if name in {"request", "view", "user", "perms", "csrf_token"}:
