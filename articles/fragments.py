@@ -177,9 +177,37 @@ def retitled(card: str, heading: str) -> str:
     ).replace(f"</{CARD_HEADING}>", f"</{heading}>", 1)
 
 
-def cards(articles: Iterable, *, name: str = "card_html", heading: str = "h2") -> list:
-    """Each article's stored card (or lead), in order; stale rows are fetched
-    again with their categories and bylines in one query and rendered now.
+_TITLE_LINK = f'<{CARD_HEADING} class="card__title"><a href="'
+_TITLE_END = f"</a></{CARD_HEADING}>"
+_SUMMARY = '<p class="card__summary">'
+
+
+def with_texts(card: str, title: SafeString, summary: SafeString) -> SafeString:
+    """A stored card (heading h2) with the text of its title link and its
+    summary paragraph replaced by `title` and `summary`, both HTML already
+    escaped (search marks its matches in them); an empty `summary` leaves no
+    paragraph. As for retitled(): every text in the card is escaped, so the
+    title link, its end and the summary paragraph found here are the
+    template's own."""
+    link = card.index(_TITLE_LINK)
+    text = card.index('">', link + len(_TITLE_LINK)) + 2
+    end = card.index(_TITLE_END, text)
+    after = end + len(_TITLE_END)
+    rest = card[after:]
+    if (start := rest.find(_SUMMARY)) != -1:
+        rest = rest[rest.index("</p>", start) + 4 :]
+    paragraph = ""
+    if summary:
+        paragraph = f'\n    <p class="card__summary search__snippet">{summary}</p>'
+
+    # `title` and `summary` are escaped by their caller; the card is stored.
+    return mark_safe(f"{card[:text]}{title}{_TITLE_END}{paragraph}{rest}")
+
+
+def stored_or_rendered(articles: Iterable, name: str = "card_html") -> dict:
+    """Each article's stored fragment `name` by pk; stale rows are fetched
+    again with their categories and bylines in one query and rendered now,
+    and rows deleted since the list was read are left out.
 
     `articles` need only `pk`, `fragments_key` and the fragment: model
     instances, or the plain rows of a PreparedQuery.
@@ -192,18 +220,24 @@ def cards(articles: Iterable, *, name: str = "card_html", heading: str = "h2") -
     fresh = {}
     if stale:
         fresh = {a.pk: a for a in Article.objects.filter(pk__in=stale).for_cards()}
-    shown = []
+    found = {}
     for article in articles:
         if article.fragments_key == key:
-            html = getattr(article, name)
+            found[article.pk] = getattr(article, name)
         elif article.pk in fresh:
-            html = render(fresh[article.pk], name)
-        else:
-            continue  # deleted since the list was read
-        shown.append(
-            mark_safe(retitled(html, heading) if name == "card_html" else html)
-        )
-    return shown
+            found[article.pk] = str(render(fresh[article.pk], name))
+    return found
+
+
+def cards(articles: Iterable, *, name: str = "card_html", heading: str = "h2") -> list:
+    """Each article's stored card (or lead), in order (see stored_or_rendered)."""
+    articles = list(articles)
+    found = stored_or_rendered(articles, name)
+    return [
+        mark_safe(retitled(html, heading) if name == "card_html" else html)
+        for html in (found.get(article.pk) for article in articles)
+        if html is not None
+    ]
 
 
 def refresh(pks: Iterable[int], *, using: str = "default") -> int:

@@ -251,7 +251,10 @@ def content_keys(context) -> set[str]:
             value = [getattr(value, name) for name in value.__dataclass_fields__]
         if isinstance(value, (list, tuple, set, frozenset, type({}.values()))):
             for item in value:
-                walk(item, depth + 1)
+                # Numbers and strings hold no objects (a search page's
+                # paginator holds a thousand result ids): not even a call.
+                if not isinstance(item, (int, str)):
+                    walk(item, depth + 1)
 
     for name, value in context.items():
         if name in {"request", "view", "user", "perms", "csrf_token"}:

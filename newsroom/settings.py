@@ -136,7 +136,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Writers queue instead of failing: BEGIN IMMEDIATE takes the write lock at
     # the start of each transaction, and a second writer waits up to 20 s for it,
     # so simultaneous saves end as stale-save refusals, not "database is locked".
-    DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 20}
+    # A page cache of 64 MiB per connection (SQLite's default is 2 MiB): a
+    # search reads every entry of a common word, and with the default cache
+    # each one came from the file again (a quarter of the results page).
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA cache_size = -65536",
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Redis when REDIS_URL is set (production, several app servers). Without it,

@@ -22,11 +22,13 @@ an overloaded server.
 import json
 import math
 from contextlib import contextmanager
+from datetime import datetime
 from typing import NamedTuple
 
 from django.conf import settings
 from django.db import OperationalError, connections, transaction
-from django.db.models import Case, Q, QuerySet, Value, When
+from django.db.models import Case, F, Q, QuerySet, Value, When
+from django.utils import timezone
 
 from . import backends
 from .analysis import Query
@@ -84,21 +86,56 @@ def search_articles(articles: QuerySet, query: Query, sort: str = "relevance"):
     return order(matching(articles, query), query, sort)
 
 
+def _rows(queryset: QuerySet, outer: str = "") -> list[tuple]:
+    """The rows of `queryset` (a values_list) as the database gives them, in
+    `outer` ("{rows}" standing for the queryset's SQL) when given: the ranking
+    reads up to COUNT_LIMIT + 1 rows, and Django's converters and iterators
+    cost more than the rows themselves."""
+    sql, params = queryset.query.get_compiler(queryset.db).as_sql()
+    if outer:
+        sql = outer.replace("{rows}", sql)
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _datetime(value, using: str) -> datetime:
+    """A datetime as _rows gives it (SQLite: text in the connection's zone)."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value, connections[using].timezone)
+    return value
+
+
 def _first_matches(matches: QuerySet, query: Query) -> list[tuple]:
-    return list(
+    """The newest COUNT_LIMIT + 1 matches: (pk, tier, publish_at as read)."""
+    return _rows(
         matches.annotate(search_tier=tier(query))
         .order_by("-publish_at", "-pk")
         .values_list("pk", "search_tier", "publish_at")[: COUNT_LIMIT + 1]
     )
 
 
+# The window's matching rows, and its first row whatever it is: how many
+# articles the window holds comes with every row (the window is newest first).
+_WINDOW_HITS = (
+    "SELECT search_pk, search_hit, search_tier, search_seen FROM ("
+    "SELECT w.*, COUNT(*) OVER () AS search_seen, "
+    "ROW_NUMBER() OVER (ORDER BY search_at DESC, search_pk DESC) AS search_row "
+    "FROM ({rows}) w) s "
+    "WHERE search_hit = 1 OR search_row = 1 ORDER BY search_row"
+)
+
+
 def _window(articles: QuerySet, query: Query, size: int) -> tuple[int, list]:
     """How many of the `size` newest articles there are, and those of them
     that match (newest first, with their tiers), by the substring test alone,
     in one query: the window's articles reach their entries by primary key, so
-    only their rows are tested whatever the planner thinks of the word."""
+    only their rows are tested whatever the planner thinks of the word. Only
+    the matches (and the first row, for the count) are read."""
     newest = articles.order_by("-publish_at", "-pk")
-    rows = list(
+    rows = _rows(
         articles.filter(pk__in=newest.values("pk")[:size])
         .annotate(
             search_hit=Case(
@@ -106,11 +143,15 @@ def _window(articles: QuerySet, query: Query, size: int) -> tuple[int, list]:
                 default=Value(0),
             ),
             search_tier=tier(query),
+            search_pk=F("pk"),
+            search_at=F("publish_at"),
         )
-        .order_by("-publish_at", "-pk")
-        .values_list("pk", "search_hit", "search_tier")
+        .order_by()
+        .values_list("search_pk", "search_at", "search_hit", "search_tier"),
+        _WINDOW_HITS,
     )
-    return len(rows), [(pk, rank) for pk, hit, rank in rows if hit]
+    seen = rows[0][3] if rows else 0
+    return seen, [(pk, rank) for pk, hit, rank, _seen in rows if hit]
 
 
 def newest_first_matches(articles: QuerySet, query: Query) -> tuple[list, float] | None:
@@ -164,7 +205,7 @@ def estimated_total(articles: QuerySet, newest: list[tuple]) -> int:
     published since the last of them, scaled to all of `articles`. Never
     below COUNT_LIMIT + 1, the matches already found."""
     found = COUNT_LIMIT + 1
-    _pk, _tier, oldest = newest[COUNT_LIMIT]
+    oldest = _datetime(newest[COUNT_LIMIT][2], articles.db)
     since = planned_rows(articles.filter(publish_at__gte=oldest))
     total = planned_rows(articles)
     return max(found, round(found * total / max(since, 1)))

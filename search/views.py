@@ -8,9 +8,8 @@ from django.views.generic import ListView
 
 from articles.models import Article, Category
 
-from . import highlight
+from . import results
 from .analysis import compact, initials, parse_query
-from .indexing import body_text
 from .query import (
     COUNT_LIMIT,
     SORTS,
@@ -49,8 +48,9 @@ class SearchView(ListView):
     not one is ignored and the page says so. Three queries for any page: the
     test of the newest articles (on PostgreSQL only for words the index's
     statistics do not call rare), the match ids (bounded, see ``search.query``),
-    the page's articles with their categories and bylines (``for_listing``),
-    plus PostgreSQL's time limit (a safety net, see
+    the page's articles with their stored cards (``search.results``; one more
+    for cards not current, rendered as list pages render them), plus
+    PostgreSQL's time limit (a safety net, see
     ``search.query.time_limit``); past COUNT_LIMIT matches, one or two more
     for the estimated total (``search.query.estimated_total``; on PostgreSQL
     the planner's estimates, no rows read). An empty query shows the
@@ -110,16 +110,13 @@ class SearchView(ListView):
                 queryset, self.search_query, self.sort
             )
             paginator, page, _, is_paginated = super().paginate_queryset(ids, page_size)
-            found = Article.objects.filter(pk__in=page.object_list).for_listing()
+            found = Article.objects.filter(pk__in=page.object_list).with_fragments(
+                *results.FIELDS
+            )
             by_id = {article.pk: article for article in found}
-        page.object_list = [by_id[pk] for pk in page.object_list if pk in by_id]
-        forms = tuple(self.search_query.forms)
-        for article in page.object_list:
-            article.search_title = highlight.highlight(article.title, forms)
-            article.search_snippet = highlight.snippet(
-                [article.excerpt, article.feature_text, body_text(article.body_html)],
-                forms,
-                article.summary,
+            page.object_list = [by_id[pk] for pk in page.object_list if pk in by_id]
+            self.cards = results.result_cards(
+                page.object_list, tuple(self.search_query.forms)
             )
         return paginator, page, page.object_list, is_paginated
 
@@ -135,6 +132,7 @@ class SearchView(ListView):
             "search_more": self.more,
             "search_estimate": _about(self.estimate),
             "search_count_limit": COUNT_LIMIT,
+            "search_cards": getattr(self, "cards", []),
         }
 
 

@@ -892,6 +892,64 @@ def test_matched_words_are_marked_after_escaping(client):
     assert "<b>" not in page.split("<main", 1)[1]
 
 
+def test_a_result_is_the_article_card_with_its_title_and_snippet_marked(client):
+    author = make_author("박기자")
+    article = quiet_article(
+        title="폭우 피해 <속출>",
+        excerpt="남부 지방에 폭우가 쏟아졌다.",
+        image_url="https://img.example/폭우.jpg",
+        categories=["사회 & 날씨"],
+        authors=[author],
+    )
+
+    page = search(client, "폭우").content.decode()
+    card = page.split('<ol class="article-list">', 1)[1].split("</ol>", 1)[0]
+
+    assert card.count('<article class="card">') == 1
+    category = Category.objects.get(name="사회 & 날씨")
+    url = article.get_absolute_url()
+    assert f'<a href="{url}"><mark>폭우</mark> 피해 &lt;속출&gt;</a>' in card
+    assert f'<a href="{category.get_absolute_url()}">사회 &amp; 날씨</a>' in card
+    assert "박기자</a>" in card and 'src="https://img.example/폭우.jpg"' in card
+    assert (
+        '<p class="card__summary search__snippet">남부 지방에 <mark>폭우</mark>가'
+        in card
+    )
+    assert card.count("card__summary") == 1
+
+
+def test_a_title_that_looks_like_card_markup_stays_text_in_the_result(client):
+    quiet_article(
+        title='폭우</a></h2><p class="card__summary">가짜 요약</p>',
+        excerpt="진짜 요약",
+    )
+
+    page = search(client, "폭우").content.decode()
+
+    assert (
+        "<mark>폭우</mark>&lt;/a&gt;&lt;/h2&gt;&lt;p class=&quot;card__summary&quot;"
+        "&gt;가짜 요약&lt;/p&gt;</a></h2>" in page
+    )
+    assert '<p class="card__summary search__snippet">진짜 요약</p>' in page
+    assert result_titles(search(client, "가짜")) == [
+        '폭우</a></h2><p class="card__summary">가짜 요약</p>'
+    ]
+
+
+def test_a_result_whose_stored_card_is_stale_is_rendered_now(client):
+    article = quiet_article(title="폭우 특보", excerpt="비가 온다.")
+    # A row written by an UPDATE that bypassed the fragments (an older deploy).
+    Article.objects.filter(pk=article.pk).update(
+        fragments_key="old", card_html="<p>옛 카드</p>"
+    )
+
+    page = search(client, "폭우").content.decode()
+
+    assert "옛 카드" not in page
+    assert result_titles(search(client, "폭우")) == ["폭우 특보"]
+    assert "<mark>폭우</mark> 특보" in page
+
+
 def test_snippet_comes_from_where_the_word_occurs_in_the_body(client):
     quiet_article(
         title="어느 기사",
@@ -1089,8 +1147,8 @@ def test_search_page_query_count_is_pinned(client, settings):
         assert response.status_code == 200
         # The page's own queries on top of what every page costs: the test of
         # the newest articles (is the word very common?), match ids, and
-        # the articles with their categories and bylines (one query, see
-        # for_listing), and PostgreSQL's time limit.
+        # the articles with their stored cards (search.results), and
+        # PostgreSQL's time limit.
         # (Savepoints exist only because each test runs in a transaction.)
         own = sum("SAVEPOINT" not in q["sql"] for q in queries.captured_queries) - len(
             base
@@ -1098,6 +1156,41 @@ def test_search_page_query_count_is_pinned(client, settings):
         assert own == (4 if connection.vendor == "postgresql" else 3), [
             q["sql"] for q in queries.captured_queries
         ]
+
+
+@pytest.mark.parametrize("path", ["newest-window", "index"])
+def test_estimated_total_page_query_count_is_pinned(client, monkeypatch, path):
+    # Past COUNT_LIMIT the estimate adds its own queries, a fixed number.
+    monkeypatch.setattr("search.query.COUNT_LIMIT", 3)
+    monkeypatch.setattr("search.views.COUNT_LIMIT", 3)
+    monkeypatch.setattr("search.query.PROBE", 5 if path == "newest-window" else 1000)
+    monkeypatch.setattr(
+        "search.query.WINDOW_SHARE", 0.2 if path == "newest-window" else 1.0
+    )
+    now = timezone.now()
+    for n in range(30):
+        quiet_article(
+            title=f"폭염 {n}" if n % 3 == 0 else f"소나기 {n}",
+            publish_at=now - timedelta(hours=n + 1),
+        )
+    client.get("/")  # anything cached on first use
+    search(client, "장마")  # and the index's statistics, read once
+    with CaptureQueriesContext(connection) as base:
+        client.get("/search/")
+
+    with CaptureQueriesContext(connection) as queries:
+        response = search(client, "폭염")
+
+    assert "추정치" in response.content.decode()
+    own = sum("SAVEPOINT" not in q["sql"] for q in queries.captured_queries) - len(base)
+    # The newest articles tested, then either a larger newest window and the
+    # number of articles (PostgreSQL: the planner's estimate), or the match ids
+    # and the number of articles since the oldest of them and in all; the
+    # page's articles; PostgreSQL's time limit.
+    expected = 4 if path == "newest-window" else 5
+    if connection.vendor == "postgresql":
+        expected += 1
+    assert own == expected, [q["sql"] for q in queries.captured_queries]
 
 
 @pytest.fixture
