@@ -67,12 +67,9 @@ class SiteLists:
     live_by_author: dict[int, int]
     read_at: datetime
     valid_until: datetime | None
-    # What pages derive from this copy (see kept), filled as they ask; empty
-    # in every stored copy, so each process fills its own.
+    # What pages derive from this copy (see kept), filled as they ask. A copy
+    # is stored once, when read and still empty, so each process fills its own.
     derived: dict = field(default_factory=dict, compare=False, repr=False)
-
-    def __getstate__(self):
-        return {**self.__dict__, "derived": {}}
 
     def is_valid_at(self, now: datetime) -> bool:
         return self.read_at <= now and (
