@@ -144,6 +144,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA cache_size = -65536",
     }
+# The page queries compiled once per process (articles/prepared.py) are also
+# prepared statements on PostgreSQL; 0 for a pooler that cannot carry them.
+NEWSROOM_DB_PREPARED = env_flag("NEWSROOM_DB_PREPARED", True)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # psycopg prepares nothing unless a threshold is set (Django leaves it
+    # unset). Django's own cursors bind on the client and never prepare, so
+    # only the cursors that ask for it (articles/prepared.py) prepare, at once.
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
+        2**31 - 1 if NEWSROOM_DB_PREPARED else None
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Redis when REDIS_URL is set (production, several app servers). Without it,

@@ -722,6 +722,33 @@ def test_every_public_page_runs_a_fixed_number_of_queries_with_1_10_and_50_artic
         assert shown[10].count(marker) < shown[50].count(marker), marker
 
 
+def article_statement_runs() -> int:
+    """How often this connection has run the prepared article-page query."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT coalesce(sum(generic_plans + custom_plans), 0)"
+            " FROM pg_prepared_statements WHERE statement LIKE %s",
+            ['%"articles_article"."slug" = $%'],
+        )
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="PostgreSQL only: prepared statements are the server's; SQLite has none",
+)
+@pytest.mark.parametrize("prepared", [True, False])
+def test_on_postgresql_the_article_query_is_prepared_unless_turned_off(
+    client, settings, prepared
+):
+    settings.NEWSROOM_DB_PREPARED = prepared
+    article = make_article(title="준비된 질의")
+    before = article_statement_runs()
+    for _ in range(2):
+        assert "준비된 질의" in html(client.get(article.get_absolute_url()))
+    assert article_statement_runs() - before == (2 if prepared else 0)
+
+
 def test_site_lists_are_read_on_the_first_page_only(client):
     author = make_author("한지민")
     for _ in range(2):
