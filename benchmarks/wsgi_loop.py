@@ -5,7 +5,10 @@ calls it, without a socket or Django's test Client, whose template signals add
 cost of their own) in a loop and prints the CPU time per request, then does the
 same in a child process for the floor (benchmarks/floor/, the bare Django view
 returning 20 KB) so each page reads as a ratio of the floor measured in the
-same run. --profile runs one page under cProfile.
+same run. --profile runs one page under cProfile. On PostgreSQL on this
+machine it also prints the server's CPU per request: the connection's backend
+process, read from /proc (the planner and executor, which the client's CPU
+time does not see).
 
     DATABASE_URL=sqlite:////tmp/bench.sqlite3 DJANGO_DEBUG=0 NEWSROOM_PAGE_CACHE=0 \\
     DJANGO_SECRET_KEY=... DJANGO_ALLOWED_HOSTS=testserver \\
@@ -72,6 +75,34 @@ def cpu_ms(application, url: str, requests: int) -> float:
         call(application, url)
         times.append(time.process_time() - started)
     return statistics.median(times) * 1000
+
+
+def server_cpu_seconds() -> float | None:
+    """CPU time so far of this process's PostgreSQL backend, when the server
+    runs on this machine; None on SQLite or a remote server."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def server_ms(application, url: str, requests: int) -> float | None:
+    """The backend's mean CPU time per request, in milliseconds (the clock
+    ticks 100 times a second, so only a mean over many requests says much)."""
+    before = server_cpu_seconds()
+    if before is None:
+        return None
+    for _ in range(requests):
+        call(application, url)
+    return (server_cpu_seconds() - before) * 1000 / requests
 
 
 def floor_ms(requests: int) -> float:
@@ -142,7 +173,9 @@ def main() -> None:
         pstats.Stats(profiler).sort_stats(args.sort).print_stats(40)
         return
     floor = floor_ms(args.requests * 5)
-    sys.stdout.write(f"{'page':<14} {'cpu ms':>8} {'floor/page':>10} {'bytes':>7}\n")
+    sys.stdout.write(
+        f"{'page':<14} {'cpu ms':>8} {'floor/page':>10} {'bytes':>7} {'server ms':>9}\n"
+    )
     sys.stdout.write(f"{'floor':<14} {floor:>8.3f} {1:>10.4f}\n")
     wanted = args.pages.split(",") if args.pages else list(urls)
     for name in wanted:
@@ -150,7 +183,11 @@ def main() -> None:
         if not status.startswith("200"):
             raise RuntimeError(f"{name}: {status}")
         cost = cpu_ms(application, urls[name], args.requests)
-        sys.stdout.write(f"{name:<14} {cost:>8.3f} {floor / cost:>10.4f} {size:>7}\n")
+        server = server_ms(application, urls[name], args.requests)
+        server_text = "" if server is None else f"{server:>9.3f}"
+        sys.stdout.write(
+            f"{name:<14} {cost:>8.3f} {floor / cost:>10.4f} {size:>7} {server_text}\n"
+        )
 
 
 if __name__ == "__main__":
