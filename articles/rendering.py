@@ -6,8 +6,8 @@ June 2026, so everything it does for us sits behind `render_body()` and
 `linkify` is deliberately not used: it has an unfixed CPU-exhaustion bug on
 untrusted text.
 
-Sanitising happens in two passes over an HTML5 parse tree (bleach's own parser, so
-both passes read markup the way a browser does):
+Sanitising reads an HTML5 parse tree (html5lib, so markup is read the way a
+browser reads it):
 
 1. elements whose content is code or foreign markup (`script`, `style`, `iframe`,
    `svg`, ...) are removed together with everything inside them; bleach alone would
@@ -15,6 +15,14 @@ both passes read markup the way a browser does):
 2. bleach keeps the allow-listed tags and attributes, drops every other attribute
    (event handlers included) and every URL whose scheme is not http, https or
    mailto.
+
+Step 2 used to serialise the tree of step 1 and hand that to `Cleaner.clean`, which
+parses it again. When step 1 leaves only allow-listed elements (the bodies
+newsrooms write), that second parse is skipped: the tree is given the text and
+attribute values the second parse would have read (see `_as_reread`) and streamed
+through bleach's own filter and serializer, which gives the same bytes for half
+the work. Any other tree (an element bleach strips, an odd attribute name) still
+takes the two-parse path, unchanged.
 """
 
 import re
@@ -117,23 +125,203 @@ def _local_name(element: ET.Element) -> str:
     return tag.rpartition("}")[2].lower()
 
 
-def _prepare(html: str) -> str:
+def _drop_and_demote(fragment: ET.Element) -> None:
     """Drop code and foreign markup with its content; demote h1 (the page title)."""
-    fragment = _parse(html)
     for parent in list(fragment.iter()):
         for child in list(parent):
             if _local_name(child) in DROPPED_WITH_CONTENT:
                 _remove(parent, child)
             elif _local_name(child) == "h1":
                 child.tag = "h2"
-    return _serialize(fragment)
+
+
+# Attribute names the serializer writes and bleach's parser reads back unchanged.
+_PLAIN_NAME = re.compile(r"[^\s\"'<>/={}]+")
+_escape = html5lib_shim.escape
+_NEWLINES = re.compile(r"\r\n?")
+_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+# html5lib's "in body" rules for the allow-listed tags, as far as they could close
+# or move an element the serialised tree has open: start tags that close an open
+# <p> in button scope, the elements that limit that scope, and those a new <li>,
+# <dd> or <dt> does not look past (html5lib's special elements but address, div
+# and p); a new <a> closes an open one unless a cell or caption lies between.
+_CLOSES_P = frozenset(
+    {"blockquote", "div", "dl", "figcaption", "figure", "ol", "p", "ul", "pre",
+     "li", "dd", "dt", "table", "hr", *_HEADINGS}
+)  # fmt: skip
+_BUTTON_SCOPE = frozenset({"table", "td", "th", "caption"})
+_LIST_ITEM_STOP = frozenset(
+    name
+    for namespace, name in html5lib_shim.constants.specialElements
+    if namespace == html5lib_shim.namespaces["html"]
+) - {"address", "div", "p"}
+_LIST_ITEM_CLOSES = {"li": ("li",), "dd": ("dd", "dt"), "dt": ("dd", "dt")}
+# Where each table part may sit, and what a table part may hold, for the table
+# modes to read it back as it is; their own text must be white space.
+_TABLE_PARENTS = {
+    "caption": ("table",),
+    "colgroup": ("table",),
+    "col": ("colgroup",),
+    "thead": ("table",),
+    "tbody": ("table",),
+    "tfoot": ("table",),
+    "tr": ("thead", "tbody", "tfoot"),
+    "td": ("tr",),
+    "th": ("tr",),
+}
+_TABLE_CHILDREN = {
+    "table": ("caption", "colgroup", "thead", "tbody", "tfoot"),
+    "colgroup": ("col",),
+    "thead": ("tr",),
+    "tbody": ("tr",),
+    "tfoot": ("tr",),
+    "tr": ("td", "th"),
+}
+# Inside these the parser keeps the newline that starts a <pre>.
+_IN_CELL = frozenset({"td", "th", "caption"})
+_SPACE = "".join(html5lib_shim.constants.spaceCharacters)
+
+
+def _nests_as_written(name: str, ancestors: list[str]) -> bool:
+    """Whether html5lib, reading <name> with `ancestors` open (innermost last),
+    inserts it there without closing any of them."""
+    if name in _TABLE_PARENTS:
+        return bool(ancestors) and ancestors[-1] in _TABLE_PARENTS[name]
+    if ancestors and ancestors[-1] in _TABLE_CHILDREN:
+        return False
+    if name in _HEADINGS and ancestors and ancestors[-1] in _HEADINGS:
+        return False
+    if name in _CLOSES_P:
+        for open_name in reversed(ancestors):
+            if open_name == "p":
+                return False
+            if open_name in _BUTTON_SCOPE:
+                break
+    if name in _LIST_ITEM_CLOSES:
+        for open_name in reversed(ancestors):
+            if open_name in _LIST_ITEM_CLOSES[name]:
+                return False
+            if open_name in _LIST_ITEM_STOP:
+                break
+    if name == "a":
+        for open_name in reversed(ancestors):
+            if open_name == "a":
+                return False
+            if open_name in ("td", "th", "caption"):
+                break
+    return True
+
+
+def _rereads_the_same(fragment: ET.Element) -> list[ET.Element] | None:
+    """The <pre> elements outside table cells and captions when serialising
+    `fragment` and parsing it with bleach's parser gives the same tree back
+    (but for the newline a parser drops at the start of such a <pre>), else None.
+
+    It does when every element is allow-listed (none is stripped, so none
+    leaves its children to be re-nested), sits where the parser puts it when it
+    reads it again, has only plainly named attributes (a namespaced one is
+    written under its local name) and none whose value is exactly ">" (the
+    serializer then loses track of where it is), and table parts hold no text.
+    """
+    pres: list[ET.Element] = []
+    ancestors: list[str] = []
+    stack: list[ET.Element | None] = list(reversed(fragment))
+    while stack:
+        element = stack.pop()
+        if element is None:  # the end of the innermost open element
+            ancestors.pop()
+            continue
+        name = element.tag
+        if name is ET.Comment:
+            if element.tail and ancestors and ancestors[-1] in _TABLE_CHILDREN:
+                if element.tail.strip(_SPACE):
+                    return None
+            continue
+        if name not in ALLOWED_TAGS or not _nests_as_written(name, ancestors):
+            return None
+        for attribute, value in element.attrib.items():
+            if value == ">" or not _PLAIN_NAME.fullmatch(attribute):
+                return None
+        if name in _TABLE_CHILDREN and (element.text or "").strip(_SPACE):
+            return None
+        if element.tail and ancestors and ancestors[-1] in _TABLE_CHILDREN:
+            if element.tail.strip(_SPACE):
+                return None
+        if name == "pre" and not _IN_CELL.intersection(ancestors):
+            pres.append(element)
+        ancestors.append(name)
+        stack.append(None)
+        stack.extend(reversed(element))
+    return pres
+
+
+def _attribute_as_written(value: str) -> str:
+    """`value` as BleachHTMLSerializer writes it between the quotes.
+
+    bleach's serializer escapes &, < and the quote, then restores each & that
+    starts a known entity; when it picks single quotes (the value holds " but
+    not ') it skips that restoring step: both are reproduced here.
+    """
+    value = _NEWLINES.sub("\n", value)
+    value = value.replace("&", "&amp;").replace("<", "&lt;")
+    if '"' in value and "'" not in value:
+        return value
+    value = value.replace('"', "&quot;")
+    return "".join(_cleaner.serializer.escape_base_amp(value))
+
+
+def _as_reread(fragment: ET.Element, pres: list[ET.Element]) -> None:
+    """Give `fragment` the text and attributes bleach's parser reads from its
+    serialisation: line breaks as \\n, escaped text (that parser keeps entities
+    as written), each attribute value as the serializer writes it, and no
+    newline at the start of `pres` (the parser drops it)."""
+    for element in fragment.iter():
+        if element.text and "\r" in element.text:
+            element.text = _NEWLINES.sub("\n", element.text)
+        if element.tail and "\r" in element.tail:
+            element.tail = _NEWLINES.sub("\n", element.tail)
+    for pre in pres:
+        if pre.text and pre.text[0] == "\n":
+            pre.text = pre.text[1:] or None
+    for element in fragment.iter():
+        if element.text and element.tag is not ET.Comment:
+            element.text = _escape(element.text)
+        if element.tail:
+            element.tail = _escape(element.tail)
+        if element.attrib:
+            for name, value in element.attrib.items():
+                element.attrib[name] = _attribute_as_written(value)
+
+
+def _clean_tree(fragment: ET.Element, pres: list[ET.Element]) -> str:
+    """What `_cleaner.clean(_serialize(fragment))` gives, from the tree itself."""
+    _as_reread(fragment, pres)
+    filtered = bleach.sanitizer.BleachSanitizerFilter(
+        source=_walker(fragment),
+        allowed_tags=_cleaner.tags,
+        attributes=_cleaner.attributes,
+        strip_disallowed_tags=_cleaner.strip,
+        strip_html_comments=_cleaner.strip_comments,
+        css_sanitizer=_cleaner.css_sanitizer,
+        allowed_protocols=_cleaner.protocols,
+    )
+    return _cleaner.serializer.render(filtered)
 
 
 def sanitize_html(html: str) -> str:
     """Return `html` reduced to the article allow-list."""
     if not html:
         return ""
-    return _cleaner.clean(_prepare(html)).strip()
+    fragment = _parse(html)
+    _drop_and_demote(fragment)
+    if (pres := _rereads_the_same(fragment)) is not None:
+        return _clean_tree(fragment, pres).strip()
+    return _reparse_and_clean(fragment)
+
+
+def _reparse_and_clean(fragment: ET.Element) -> str:
+    """Serialise the prepared tree and let bleach parse and clean it again."""
+    return _cleaner.clean(_serialize(fragment)).strip()
 
 
 def markdown_to_html(source: str) -> str:

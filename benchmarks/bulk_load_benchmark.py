@@ -12,7 +12,12 @@ fresh scratch database each:
 Each timing is of the command alone (`call_command` in a fresh process after
 `migrate`), not of Python start-up or migrations; the command process's CPU
 time is reported beside the wall time (on SQLite it is all of the work, and
-it moves less than wall time when other work shares the machine). It prints
+it moves less than wall time when other work shares the machine), and so is
+the CPU time of the processes it started and waited for: our loads render
+their bodies in a small pool of worker processes alongside their saves
+(articles/prerendering.py), so wall time is less than the CPU time they
+take in all. --render-processes sets NEWSROOM_BULK_RENDER_PROCESSES for our
+loads (0: render in the command's own process). It prints
 each time, its ratio to the floor of the same round, and with --rounds > 1 the
 medians of the times and of the per-round ratios, with their spread.
 
@@ -60,14 +65,18 @@ DEFAULT_PG = "postgres://postgres@127.0.0.1:5432/postgres"
 WORKER = ("db_worker", "--batch", "--no-startup-delay", "--no-reload", "-v", "0")
 TASKS = ("ours", "import", "plain")
 TIMER = """
-import sys, time
+import resource, sys, time
 sys.path.insert(0, {path!r})
 import django
 django.setup()
 from django.core.management import call_command
-start, cpu = time.perf_counter(), time.process_time()
+def children():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+start, cpu, child = time.perf_counter(), time.process_time(), children()
 call_command(*sys.argv[1:])
 print("CPU", time.process_time() - cpu)
+print("CHILD_CPU", children() - child)
 print("SECONDS", time.perf_counter() - start)
 """
 
@@ -153,6 +162,8 @@ def time_task(task: str, *, args, scratch: Scratch, files: dict, round_: int):
         "NEWSROOM_STATIC_ROOT": str(files["static"]),
         "PYTHONHASHSEED": "0",
     }
+    if args.render_processes is not None:
+        env["NEWSROOM_BULK_RENDER_PROCESSES"] = str(args.render_processes)
     worker = None
     if task == "plain":
         settings, cwd = "benchmarks.plain.settings", ROOT
@@ -175,7 +186,10 @@ def time_task(task: str, *, args, scratch: Scratch, files: dict, round_: int):
         for line in output.splitlines()
         if not line.startswith(("SECONDS ", "CPU "))
     ]
-    return seconds(output), seconds(output, "CPU"), (last[-1] if last else ""), worker
+    last = [line for line in last if not line.startswith("CHILD_CPU ")]
+    cpu = seconds(output, "CPU")
+    child = seconds(output, "CHILD_CPU")
+    return seconds(output), cpu, child, (last[-1] if last else ""), worker
 
 
 def collect_static(project: Path, folder: Path) -> Path:
@@ -234,6 +248,12 @@ def main() -> None:
         help="after each of our loads, time the task worker's work it queued",
     )
     parser.add_argument(
+        "--render-processes",
+        type=int,
+        default=None,
+        help="NEWSROOM_BULK_RENDER_PROCESSES for our loads (default: settings')",
+    )
+    parser.add_argument(
         "--render",
         action=argparse.BooleanOptionalAction,
         default=True,
@@ -280,18 +300,23 @@ def main() -> None:
             scratch = Scratch(vendor, folder, server, args.db_prefix)
             times: dict[str, list[float]] = {task: [] for task in tasks}
             cpus: dict[str, list[float]] = {task: [] for task in tasks}
+            children: dict[str, list[float]] = {task: [] for task in tasks}
+            totals: dict[str, list[float]] = {task: [] for task in tasks}
             workers: dict[str, list[float]] = {}
             try:
                 for round_ in range(args.rounds):
                     for task in tasks:
-                        spent, cpu, last, worker = time_task(
+                        spent, cpu, child, last, worker = time_task(
                             task, args=args, scratch=scratch, files=files, round_=round_
                         )
                         times[task].append(spent)
                         cpus[task].append(cpu)
+                        children[task].append(child)
+                        totals[task].append(cpu + child)
                         say(
                             f"  {vendor} #{round_ + 1} {task:7} {spent:8.1f} s "
-                            f"(CPU {cpu:.1f} s)  {last}"
+                            f"(CPU {cpu:.1f} s, its worker processes {child:.1f} s)"
+                            f"  {last}"
                         )
                         if worker is not None:
                             workers.setdefault(task, []).append(worker[0])
@@ -316,6 +341,18 @@ def main() -> None:
             # The command's own process: on SQLite all of the work, on PostgreSQL
             # without the server's. Steadier than wall time on a busy machine.
             report(f"{vendor}, CPU time of the command process,", cpus, args.rounds)
+            if any(value for values in children.values() for value in values):
+                report(
+                    f"{vendor}, CPU time of its worker processes,",
+                    children,
+                    args.rounds,
+                    ratios=False,
+                )
+                report(
+                    f"{vendor}, CPU time of the command and its workers together,",
+                    totals,
+                    args.rounds,
+                )
             for task, values in workers.items():
                 median = statistics.median(values)
                 say(
@@ -324,11 +361,13 @@ def main() -> None:
                 )
 
 
-def report(vendor: str, times: dict[str, list[float]], rounds: int, render=None):
+def report(
+    vendor: str, times: dict[str, list[float]], rounds: int, render=None, ratios=True
+):
     """Medians of the times, and of each round's ratio to that round's floor:
     the machine's load moves both loads of a round together, so the ratio of
     one round is steadier than the ratio of two medians."""
-    floors = times.get("plain") or []
+    floors = (times.get("plain") or []) if ratios else []
     say(f"{vendor}: median of {rounds} round(s)")
     for task, values in times.items():
         if not values:

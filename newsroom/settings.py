@@ -262,6 +262,11 @@ TASKS = {"default": {"BACKEND": TASK_BACKENDS[_tasks_backend]}}
 # /healthz fails when the oldest task ready to run has waited longer than this:
 # the worker is down or far behind.
 NEWSROOM_TASK_QUEUE_MAX_AGE = int(env("NEWSROOM_TASK_QUEUE_MAX_AGE", "600"))
+# Worker processes a bulk load (loaddata, import_posts) renders its bodies in,
+# alongside its saves (articles/prerendering.py); 0 or 1: in the load's own.
+NEWSROOM_BULK_RENDER_PROCESSES = env_int(
+    "NEWSROOM_BULK_RENDER_PROCESSES", min(os.cpu_count() or 1, 4)
+)
 
 # Uploads: reject large request bodies early; images are capped again in the form.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440

@@ -3,8 +3,11 @@
 Database-free. Expected outputs are written by hand from the allow-list.
 """
 
+import random
+
 import pytest
 
+from articles import rendering
 from articles.rendering import drop_image, render_body, sanitize_html
 
 SEED_IMAGE = "https://newsdao.kr/res/images/meta/newsdao_breakingnews.jpg"
@@ -178,3 +181,93 @@ def test_text_of_sanitised_html_is_what_strip_tags_gives(source, fmt):
     rendered = render_body(source, fmt)
 
     assert text_of(rendered) == strip_tags(rendered)
+
+
+def _two_parses(source: str) -> str:
+    """The sanitiser as it was: the prepared tree serialised, then bleach's
+    own parse and clean of that."""
+    fragment = rendering._parse(source)
+    rendering._drop_and_demote(fragment)
+    return rendering._reparse_and_clean(fragment)
+
+
+# Where reading the prepared tree directly could part from bleach's second
+# parse of it: each is a rule of the HTML5 tree builder or of bleach's
+# serializer that the one-parse path follows, or a case it hands back.
+REPARSE_EDGES = [
+    "<pre>\n\n첫 줄</pre>",
+    "<pre>&#10;첫 줄</pre>",
+    "<pre>&#13;첫 줄</pre>",
+    "<table><td><pre>&#10;칸</pre></td></table>",
+    "<p>줄&#13;바꿈\r\n</p>",
+    "<p title='말 \"인용\" &amp; &lt;꺾쇠&gt;'>x</p>",
+    '<a href="/a?b=1&amp;copy=2&amp;lt=3" title="&amp;lt; &copy">x</a>',
+    '<img alt=\'"\' src="https://e.kr/&quot;.jpg">',
+    "<p title='>'><?x>&amp;lt;</p>",
+    "<p>&amp;lt;script&amp;gt; &copy; &amp;copy; &notit; &#128;</p>",
+    "<h4>가<table><h4>나",
+    "<h3><i><h2>다</i>",
+    "<a href=/1><table><a href=/2>라",
+    "<dt>마<table><dt>바",
+    "<li>사<table><li>아",
+    "<p>자<table><p>차",
+    "<ol reversed start=3><li>카</ol>",
+    "<!-- 주석 --><p>타<!-- 주석 --> 파</p>",
+    '<a href="javascript&amp;colon;alert(1)">x</a>',
+    "<a href='java&#13;script:alert(1)'>x</a>",
+    '<a {x}href="javascript:alert(1)">x</a>',
+    "<section><li>하<nav><li>거</nav></section>",
+    "<p>\x01\x0b\x0c\u200b</p>",
+]
+
+
+@pytest.mark.parametrize("source", REPARSE_EDGES)
+def test_one_parse_sanitises_as_two_parses_did(source):
+    assert sanitize_html(source) == _two_parses(source)
+
+
+def test_one_parse_sanitises_tag_soup_as_two_parses_did():
+    rng = random.Random(8)
+    tags = [*sorted(rendering.ALLOWED_TAGS), "h1", "section", "nav", "font", "svg",
+            "script", "table", "td", "tr", "pre", "a", "li", "p", "p"]  # fmt: skip
+    attributes = ["href", "title", "alt", "src", "cite", "start", "reversed",
+                  "onclick", "a\"b", "{x}href"]  # fmt: skip
+    values = ["https://e.kr/?a=1&b=2", "javascript:alert(1)", "&#106;avascript:x",
+              "a\"b", "a'b", "&amp;lt;", "&copy", ">", "", "#각주-1"]  # fmt: skip
+    texts = ["본문", "a & b", "&amp;lt;", "&nbsp;", "1 < 2", "\n", "\r\n", "&#10;",
+             "&#13;", "\x01", "<!--c-->", "</ x>", "<?x>", "'\"", " "]  # fmt: skip
+
+    def part():
+        roll = rng.random()
+        if roll < 0.35:
+            attrs = "".join(
+                f" {rng.choice(attributes)}='{rng.choice(values)}'"
+                for _ in range(rng.randint(0, 2))
+            )
+            return f"<{rng.choice(tags)}{attrs}>"
+        if roll < 0.6:
+            return f"</{rng.choice(tags)}>"
+        return rng.choice(texts)
+
+    sources = ["".join(part() for _ in range(rng.randint(1, 30))) for _ in range(300)]
+    differing = [s for s in sources if sanitize_html(s) != _two_parses(s)]
+    assert differing == []
+
+
+def test_newsroom_bodies_are_sanitised_in_one_parse():
+    sources = [
+        '<h2>북-러 협력</h2><p>본문 <a href="https://e.kr/?a=1&amp;b=2">링크</a></p>'
+        '<figure><img src="https://e.kr/p.jpg" alt="회담"><figcaption>평양'
+        "</figcaption></figure><ul><li><strong>경제</strong></li></ul>",
+        render_body("| 구분 | 내용 |\n|---|---|\n| 경제 | 협력 |\n\n회담[^1]\n\n"
+                    "[^1]: 2024년 6월\n\n```\n코드 <b>\n```\n", "markdown"),
+    ]  # fmt: skip
+    for source in sources:
+        fragment = rendering._parse(source)
+        rendering._drop_and_demote(fragment)
+        assert rendering._rereads_the_same(fragment) is not None, source
+
+
+def test_bodies_with_stripped_elements_take_the_two_parse_path():
+    fragment = rendering._parse("<section><p>본문</p></section>")
+    assert rendering._rereads_the_same(fragment) is None

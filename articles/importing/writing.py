@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from search import indexing
 
-from .. import fragments, images, workflow
+from .. import fragments, images, prerendering, workflow
 from ..models import Article, Author, Category, Image, SlugRedirect
 from ..text import nfc, unicode_slug
 from . import assets
@@ -289,8 +289,10 @@ def _import_all(documents, *, now, progress, overwrite_edits, copied) -> ImportR
     # left to the task worker, queued once the run commits (pages render them
     # per request until then). Each save's category rows, byline, audit entries
     # and revision are written with those of the documents around it, one
-    # insert per table every GATHER_EVERY documents (workflow.gathered).
+    # insert per table every GATHER_EVERY documents (workflow.gathered). The
+    # bodies are rendered alongside, by a small pool (articles/prerendering.py).
     with (
+        prerendering.ahead((d.body, d.body_format) for d in documents),
         workflow.batch("import"),
         indexing.deferred(),
         fragments.queued(),

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
 
-from .. import images, limits, rendering
+from .. import images, limits, prerendering, rendering
 from ..links import reverse
 from ..querysets import ArticleQuerySet
 from ..text import nfc, reading_minutes, unicode_slug
@@ -321,7 +321,9 @@ class Article(models.Model):
             setattr(self, field, nfc(getattr(self, field)))
         self.slug = unicode_slug(self.slug or self.title) or self.document_key[:32]
         if fields is None or BODY_SOURCES.intersection(fields):
-            html = rendering.render_body(self.body, self.body_format)
+            html = prerendering.rendered(self.body, self.body_format)
+            if html is None:
+                html = rendering.render_body(self.body, self.body_format)
             self.body_html = rendering.drop_image(html, self.image_src)
             self.reading_minutes = reading_minutes(rendering.text_of(self.body_html))
 

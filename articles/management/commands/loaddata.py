@@ -19,16 +19,26 @@ to loaddata runs: raw saves elsewhere (tests' own fixtures) stay untouched.
 A fixture article whose body is over a limit of articles/limits.py is refused
 by the model before anything renders it; the load rolls back and the command
 says which object and which limit, without a traceback.
+
+The bodies of a JSON fixture's articles are read before the load starts and
+rendered alongside its saves by a small pool of processes
+(articles/prerendering.py); other formats render in the saving process.
 """
 
+import json
+from pathlib import Path
+
+from django.core import serializers
 from django.core.management.base import CommandError
 from django.core.management.commands import loaddata
 
-from articles import fragments, limits, workflow
+from articles import fragments, limits, prerendering, workflow
 from articles.models import Article, Byline, CategorizedArticle
 from search import indexing
 
 from ...models import loading
+
+BODY_FORMAT = Article._meta.get_field("body_format").default
 
 
 def article_id(instance) -> int | None:
@@ -51,13 +61,37 @@ class Command(loaddata.Command):
     def loaddata(self, fixture_labels):
         self.article_ids = set()
         # Inside loaddata's transaction: the entries commit with the rows.
-        with loading.remembered(), indexing.deferred(), fragments.queued():
+        with (
+            prerendering.ahead(self.article_bodies(fixture_labels)),
+            loading.remembered(),
+            indexing.deferred(),
+            fragments.queued(),
+        ):
             super().loaddata(fixture_labels)
         if self.article_ids:
             workflow.announce(
                 Article.objects.filter(pk__in=self.article_ids).order_by("pk"),
                 action="loaddata",
             )
+
+    def article_bodies(self, fixture_labels):
+        """(body, format) of every article in the labels' plain JSON fixtures."""
+        self.serialization_formats = serializers.get_public_serializer_formats()
+        for label in fixture_labels:
+            for path, _, _ in self.find_fixtures(label):
+                if not str(path).endswith(".json"):
+                    continue  # stdin, compressed, YAML, XML: rendered when saved
+                try:
+                    with Path(path).open(encoding="utf-8") as fixture:
+                        rows = json.load(fixture)
+                except (OSError, ValueError):
+                    continue  # the load itself reports it
+                for row in rows if isinstance(rows, list) else ():
+                    if isinstance(row, dict) and row.get("model") == "articles.article":
+                        fields = row.get("fields") or {}
+                        body = fields.get("body")
+                        if isinstance(body, str):
+                            yield body, fields.get("body_format", BODY_FORMAT)
 
     def save_obj(self, obj):
         saved = super().save_obj(obj)
