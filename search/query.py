@@ -241,7 +241,9 @@ def ranked_ids(articles: QuerySet, query: Query, sort: str) -> Ranked:
         if len(rows) > COUNT_LIMIT:
             estimate = max(COUNT_LIMIT + 1, round(share * planned_rows(articles)))
     else:
-        rows = _first_matches(matching(articles, query), query)
+        rows = backend_for(articles.db).newest_matches(articles, query, COUNT_LIMIT + 1)
+        if rows is None:
+            rows = _first_matches(matching(articles, query), query)
         if len(rows) > COUNT_LIMIT:
             estimate = estimated_total(articles, rows)
     more = len(rows) > COUNT_LIMIT
@@ -302,10 +304,16 @@ def time_limit(using: str, milliseconds: int | None = None):
                 # No sequential scans either: the planner counts a row of the
                 # entries table as cheap, but testing one means reading its
                 # TOASTed document or terms, so for a common word a scan of
-                # every entry is the slowest plan, never the fastest.
+                # every entry is the slowest plan, never the fastest. Memory
+                # to sort the candidates of a common word (see
+                # search.backends.postgresql.newest_matches) without a temporary
+                # file, and no parallel workers, whose start costs more than
+                # these short queries.
                 cursor.execute(
                     "SELECT set_config('statement_timeout', %s, true), "
-                    "set_config('enable_seqscan', 'off', true)",
+                    "set_config('enable_seqscan', 'off', true), "
+                    "set_config('work_mem', '32MB', true), "
+                    "set_config('max_parallel_workers_per_gather', '0', true)",
                     [str(int(timeout))],
                 )
             yield

@@ -22,8 +22,8 @@ from django.utils import timezone
 from articles.models import Article, Category
 from search import analysis, indexing
 from search.backends import backend_for
-from search.backends.postgresql import INDEX, tsquery_literal
-from search.models import SearchEntry
+from search.backends.postgresql import TERMS_INDEX, TERMS_TABLE, tsquery_literal
+from search.models import SearchEntry, SearchTerms
 from search.query import search_articles
 from tests.factories import make_article, make_author
 
@@ -136,7 +136,14 @@ def test_search_entry_in_a_fixture_is_rebuilt_from_its_article(client, tmp_path)
                         "title": "가짜뉴스",
                         "summary": "가짜뉴스",
                         "document": "|가짜뉴스|",
-                        "terms": None,
+                    },
+                },
+                {
+                    "model": "search.searchterms",
+                    "pk": 4242,
+                    "fields": {
+                        "publish_at": "2024-01-01T00:00:00Z",
+                        "terms": "'가' '가짜' '뉴' '뉴스' '스' '짜' '짜뉴'",
                     },
                 },
             ],
@@ -148,7 +155,10 @@ def test_search_entry_in_a_fixture_is_rebuilt_from_its_article(client, tmp_path)
     call_command("loaddata", str(fixture), verbosity=0)
 
     assert result_titles(search(client, "가짜뉴스")) == []
+    # A two-syllable word is decided by the index terms alone.
+    assert result_titles(search(client, "가짜")) == []
     assert result_titles(search(client, "본회의")) == ["국회 본회의 통과"]
+    assert result_titles(search(client, "국회")) == ["국회 본회의 통과"]
 
 
 # Korean matching
@@ -610,7 +620,9 @@ def test_terms_index_is_rum_where_installed_and_gin_when_forced(postgresql):
     from django.conf import settings
 
     with connection.cursor() as cursor:
-        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = %s", [INDEX])
+        cursor.execute(
+            "SELECT indexdef FROM pg_indexes WHERE indexname = %s", [TERMS_INDEX]
+        )
         (definition,) = cursor.fetchone()
 
     if rum_installed() and not settings.NEWSROOM_SEARCH_FORCE_GIN:
@@ -625,11 +637,12 @@ def test_forcing_gin_builds_a_gin_index(postgresql, settings):
     from search.backends.postgresql import create_index
 
     settings.NEWSROOM_SEARCH_FORCE_GIN = True
-    assert create_index(connection, name="search_entry_terms_forced") == "gin"
+    forced = create_index(connection, table=TERMS_TABLE, name="search_terms_forced")
+    assert forced == "gin"
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT indexdef FROM pg_indexes WHERE indexname = %s",
-            ["search_entry_terms_forced"],
+            ["search_terms_forced"],
         )
         assert "USING gin (terms)" in cursor.fetchone()[0]
 
@@ -641,11 +654,11 @@ def test_matching_can_use_the_terms_index(postgresql):
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL enable_seqscan = off")
-        plan = SearchEntry.objects.filter(
+        plan = SearchTerms.objects.filter(
             terms__matches=tsquery_literal(query)
         ).explain()
 
-    assert INDEX in plan
+    assert TERMS_INDEX in plan
 
 
 @contextmanager
@@ -713,7 +726,7 @@ def test_whole_search_query_can_use_the_gin_index(postgresql):
             cursor.execute("SET LOCAL enable_nestloop = off")
         plan = queryset.explain()
 
-    assert INDEX in plan, plan
+    assert TERMS_INDEX in plan, plan
     assert [article.title for article in queryset] == [SEED_TITLE]
 
 
@@ -981,6 +994,21 @@ def test_sort_by_date_puts_the_newest_first(client):
     assert result_titles(search(client, "가뭄", sort="x")) == ["가뭄 특집", "새 소식"]
 
 
+def test_a_new_publish_time_alone_moves_the_article_in_date_order(client):
+    now = timezone.now()
+    older = quiet_article(title="가뭄 특집", publish_at=now - timedelta(days=3))
+    quiet_article(title="가뭄 소식", publish_at=now - timedelta(days=1))
+
+    # As a rescheduling saves it: the publish time and nothing the entry holds.
+    older.publish_at = now - timedelta(hours=1)
+    older.save(update_fields=["publish_at"])
+
+    assert result_titles(search(client, "가뭄", sort="date")) == [
+        "가뭄 특집",
+        "가뭄 소식",
+    ]
+
+
 def test_filter_by_category_and_date_range(client):
     now = timezone.now()
     sport = Category.objects.create(name="스포츠", slug="sport")
@@ -1202,7 +1230,7 @@ def term_statistics(postgresql):
     def analyse():
         backend._term_stats.clear()
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE search_searchentry")
+            cursor.execute(f"ANALYZE {TERMS_TABLE}")
 
     return analyse
 
@@ -1470,10 +1498,13 @@ def test_after_a_rebuild_the_index_and_its_foreign_key_are_in_place(client):
     assert result_titles(search(client, "재구성")) == ["재구성 기사"]
     article.delete()
     assert not SearchEntry.objects.exists()
+    assert not SearchTerms.objects.exists()
     connection.check_constraints()
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("SELECT 1 FROM pg_indexes WHERE indexname = %s", [INDEX])
+            cursor.execute(
+                "SELECT 1 FROM pg_indexes WHERE indexname = %s", [TERMS_INDEX]
+            )
             assert cursor.fetchone()
 
 
