@@ -626,7 +626,8 @@ def test_terms_index_is_rum_where_installed_and_gin_when_forced(postgresql):
         (definition,) = cursor.fetchone()
 
     if rum_installed() and not settings.NEWSROOM_SEARCH_FORCE_GIN:
-        assert "USING rum (terms)" in definition
+        # Publish times kept beside the terms: candidates come newest first.
+        assert "USING rum (terms rum_tsvector_addon_ops, publish_at)" in definition
         assert backend_for().index_kind() == "postgresql, rum"
     else:
         assert "USING gin (terms)" in definition
@@ -1006,6 +1007,20 @@ def test_a_new_publish_time_alone_moves_the_article_in_date_order(client):
     assert result_titles(search(client, "가뭄", sort="date")) == [
         "가뭄 특집",
         "가뭄 소식",
+    ]
+
+
+def test_date_order_breaks_equal_publish_times_by_newest_article(client):
+    now = timezone.now()
+    same = now - timedelta(days=1)
+    tied = [quiet_article(title=f"폭염 {n}", publish_at=same) for n in range(3)]
+    quiet_article(title="폭염 속보", publish_at=now - timedelta(hours=1))
+    quiet_article(title="폭염 지난 소식", publish_at=now - timedelta(days=2))
+
+    assert result_titles(search(client, "폭염", sort="date")) == [
+        "폭염 속보",
+        *[article.title for article in reversed(tied)],
+        "폭염 지난 소식",
     ]
 
 

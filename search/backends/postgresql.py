@@ -19,11 +19,13 @@ the entry (the substring test, the ranking tier) until enough match
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import connections, transaction
 from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
+from django.utils import timezone
 
 from ..analysis import OVERFLOW, Query
 from ..models import SearchEntry
@@ -45,6 +47,12 @@ STATS_SECONDS = 600
 # ten times as many of its most common terms.
 TERMS_STATISTICS = 1000
 _term_stats: dict[str, tuple[float, dict[str, float] | None, float]] = {}
+# The terms index's kind by database alias ("rum" or "gin"), read once.
+_index_kinds: dict[str, str] = {}
+# The RUM index orders candidates by their distance below this far a time
+# ahead of now (newest first); near enough for microseconds to stay apart in
+# the distance's float8 seconds.
+AHEAD = timedelta(days=50 * 365)
 
 
 def lexeme(term: str) -> str:
@@ -72,8 +80,18 @@ def rum_available(connection) -> bool:
         return cursor.fetchone() is not None
 
 
-def create_index(connection, table: str = TABLE, name: str = INDEX) -> str:
-    """Create the terms index, RUM when possible; return which kind it is."""
+def create_index(
+    connection, table: str = TABLE, name: str = INDEX, *, by_publish_time=False
+) -> str:
+    """Create the terms index, RUM when possible; return which kind it is.
+
+    `by_publish_time` (the terms table's index): a RUM index keeps each
+    article's publish time beside its terms (``rum_tsvector_addon_ops``), so
+    it hands out the candidates of a query newest first and the search stops
+    reading at the newest matches; it answers ``@@`` without reading the
+    tsvector back, where ``rum_tsvector_ops`` rechecks every candidate's.
+    GIN keeps no order and needs no recheck either.
+    """
     kind = "gin"
     if not settings.NEWSROOM_SEARCH_FORCE_GIN and rum_available(connection):
         try:
@@ -83,7 +101,15 @@ def create_index(connection, table: str = TABLE, name: str = INDEX) -> str:
             kind = "rum"
         except Exception:  # no privilege or a broken package: use GIN
             kind = "gin"
-    opclass = "rum (terms rum_tsvector_ops)" if kind == "rum" else "gin (terms)"
+    opclass = "gin (terms)"
+    if kind == "rum" and by_publish_time:
+        opclass = (
+            "rum (terms rum_tsvector_addon_ops, publish_at) "
+            "WITH (attach = 'publish_at', to = 'terms')"
+        )
+    elif kind == "rum":
+        opclass = "rum (terms rum_tsvector_ops)"
+    _index_kinds.clear()
     with connection.cursor() as cursor:
         cursor.execute(f"DROP INDEX IF EXISTS {name}")
         cursor.execute(f"CREATE INDEX {name} ON {table} USING {opclass}")
@@ -186,12 +212,15 @@ class PostgreSQLBackend(SearchBackend):
         )
 
     def newest_matches(self, articles: QuerySet, query: Query, limit: int) -> list:
-        """The candidates' ids and publish times from the terms table alone,
-        sorted newest first (all of them: a few hundred pages even for a word
-        in half of all articles), then, in that order, each candidate's article
-        (is it among `articles`?) and entry (the substring test where the index
-        cannot decide, the tier), until `limit` rows match. OVERFLOW entries
-        are candidates for every query and tested for every phrase."""
+        """The candidates newest first, then, in that order, each one's
+        article (is it among `articles`?) and entry (the substring test where
+        the index cannot decide, the tier), until `limit` rows match.
+
+        RUM hands the candidates out newest first itself, so the index is read
+        no further than the newest matches. GIN gives them all, whose ids and
+        publish times come from the terms table alone (a few hundred pages
+        even for a word in half of all articles) and are sorted. OVERFLOW
+        entries are candidates for every query, tested for every phrase."""
         articles_sql, articles_params = (
             articles.order_by()
             .values_list("pk", "publish_at")
@@ -212,6 +241,19 @@ class PostgreSQLBackend(SearchBackend):
             ]
             return " AND ".join(either), [f for p in query.phrases for f in p.forms]
 
+        if self._index_kind() == "rum":
+            # The index hands the candidates out newest first (its distance
+            # below a time ahead of them all); the article id breaks ties.
+            candidates_order, order_params = "", [timezone.now() + AHEAD]
+            order = "t.publish_at <=| %s, t.article_id DESC"
+        else:
+            # GIN: all candidates, sorted newest first, a subquery of their
+            # own (OFFSET 0) that the joins then read in order.
+            candidates_order, order_params = (
+                "ORDER BY publish_at DESC, article_id DESC OFFSET 0",
+                [],
+            )
+            order = "t.publish_at DESC, t.article_id DESC"
         title_sql, title_params = tier("title")
         summary_sql, summary_params = tier("summary")
         checked_sql, checked_params = holding("document", checked)
@@ -222,14 +264,11 @@ class PostgreSQLBackend(SearchBackend):
             f"SELECT article_id, publish_at, false AS overflow FROM {TERMS_TABLE} "
             "WHERE terms @@ %s::tsquery UNION ALL "
             f"SELECT article_id, publish_at, true FROM {TERMS_TABLE} "
-            "WHERE terms @@ %s::tsquery "
-            # OFFSET 0 keeps the sorted candidates a subquery of their own,
-            # which the joins then read in order and the LIMIT stops early.
-            "ORDER BY publish_at DESC, article_id DESC OFFSET 0) t "
+            f"WHERE terms @@ %s::tsquery {candidates_order}) t "
             f"JOIN ({articles_sql}) a (id, publish_at) ON a.id = t.article_id "
             f"JOIN {TABLE} e ON e.article_id = t.article_id "
             f"WHERE {checked_sql} AND (NOT t.overflow OR {every_sql}) "
-            "ORDER BY t.publish_at DESC, t.article_id DESC LIMIT %s"
+            f"ORDER BY {order} LIMIT %s"
         )
         params = [
             *title_params,
@@ -239,11 +278,18 @@ class PostgreSQLBackend(SearchBackend):
             *articles_params,
             *checked_params,
             *every_params,
+            *order_params,
             limit,
         ]
         with connections[articles.db].cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.fetchall()
+
+    def _index_kind(self) -> str:
+        kind = _index_kinds.get(self.using)
+        if kind is None:
+            kind = _index_kinds[self.using] = self.index_kind().rpartition(" ")[2]
+        return kind
 
     def _stats(self) -> tuple[dict[str, float], float] | None:
         cached = _term_stats.get(self.using)
@@ -302,7 +348,12 @@ class PostgreSQLBackend(SearchBackend):
                 f"ALTER TABLE {TERMS_SHADOW} ALTER COLUMN terms "
                 f"SET STATISTICS {TERMS_STATISTICS}"
             )
-        create_index(connection, table=TERMS_SHADOW, name=f"{TERMS_INDEX}_new")
+        create_index(
+            connection,
+            table=TERMS_SHADOW,
+            name=f"{TERMS_INDEX}_new",
+            by_publish_time=True,
+        )
         with connection.cursor() as cursor:
             # Statistics from the first query on: the planner's estimates
             # and share_bound read them.
@@ -353,6 +404,7 @@ class PostgreSQLBackend(SearchBackend):
             cursor.execute(f"ALTER INDEX {TERMS_INDEX}_new RENAME TO {TERMS_INDEX}")
         # The new table's statistics (finish_shadow analysed it) from now on.
         _term_stats.pop(self.using, None)
+        _index_kinds.pop(self.using, None)
 
     def index_kind(self) -> str:
         with connections[self.using].cursor() as cursor:

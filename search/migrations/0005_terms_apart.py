@@ -39,7 +39,7 @@ def move_terms(apps, schema_editor):
         f"SET STATISTICS {TERMS_STATISTICS}"
     )
     schema_editor.execute(f"DROP INDEX IF EXISTS {INDEX}")
-    create_index(connection, table=TERMS_TABLE, name=TERMS_INDEX)
+    create_index(connection, table=TERMS_TABLE, name=TERMS_INDEX, by_publish_time=True)
     schema_editor.execute(f"ANALYZE {TERMS_TABLE}")
 
 
