@@ -19,13 +19,11 @@ the entry (the substring test, the ranking tier) until enough match
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta
 
 from django.conf import settings
 from django.db import connections, transaction
 from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
-from django.utils import timezone
 
 from ..analysis import OVERFLOW, Query
 from ..models import SearchEntry
@@ -47,12 +45,6 @@ STATS_SECONDS = 600
 # ten times as many of its most common terms.
 TERMS_STATISTICS = 1000
 _term_stats: dict[str, tuple[float, dict[str, float] | None, float]] = {}
-# The terms index's kind by database alias ("rum" or "gin"), read once.
-_index_kinds: dict[str, str] = {}
-# The RUM index orders candidates by their distance below this far a time
-# ahead of now (newest first); near enough for microseconds to stay apart in
-# the distance's float8 seconds.
-AHEAD = timedelta(days=50 * 365)
 
 
 def lexeme(term: str) -> str:
@@ -109,7 +101,6 @@ def create_index(
         )
     elif kind == "rum":
         opclass = "rum (terms rum_tsvector_ops)"
-    _index_kinds.clear()
     with connection.cursor() as cursor:
         cursor.execute(f"DROP INDEX IF EXISTS {name}")
         cursor.execute(f"CREATE INDEX {name} ON {table} USING {opclass}")
@@ -211,16 +202,45 @@ class PostgreSQLBackend(SearchBackend):
             )
         )
 
-    def newest_matches(self, articles: QuerySet, query: Query, limit: int) -> list:
-        """The candidates newest first, then, in that order, each one's
-        article (is it among `articles`?) and entry (the substring test where
-        the index cannot decide, the tier), until `limit` rows match.
+    # A common word (every term of it in at least COMMON_SHARE of the entries,
+    # by ANALYZE's statistics) first sorts only its newest CANDIDATES * limit
+    # candidates (a top-N sort, not a sort of tens of thousands); should they
+    # hold fewer than `limit` matches (a date range far back, a category of
+    # few), all of them are sorted after all.
+    COMMON_SHARE = 0.05
+    CANDIDATES = 4
 
-        RUM hands the candidates out newest first itself, so the index is read
-        no further than the newest matches. GIN gives them all, whose ids and
-        publish times come from the terms table alone (a few hundred pages
-        even for a word in half of all articles) and are sorted. OVERFLOW
-        entries are candidates for every query, tested for every phrase."""
+    def newest_matches(self, articles: QuerySet, query: Query, limit: int) -> list:
+        if self._is_common(query):
+            rows = self._newest_matches(articles, query, limit, self.CANDIDATES * limit)
+            if len(rows) >= limit:
+                return rows
+        return self._newest_matches(articles, query, limit, None)
+
+    def _is_common(self, query: Query) -> bool:
+        stats = self._stats()
+        if stats is None:
+            return False
+        frequencies, _floor = stats
+        terms = [term for phrase in query.phrases for term in phrase.terms]
+        return bool(terms) and all(
+            frequencies.get(term, 0.0) >= self.COMMON_SHARE for term in terms
+        )
+
+    def _newest_matches(
+        self, articles: QuerySet, query: Query, limit: int, candidates: int | None
+    ) -> list:
+        """The candidates' ids and publish times from the terms table alone,
+        sorted newest first (all of them: a few hundred pages even for a word
+        in half of all articles), then, in that order, each candidate's article
+        (is it among `articles`?) and entry (the substring test where the index
+        cannot decide, the tier), until `limit` rows match. OVERFLOW entries
+        are candidates for every query and tested for every phrase.
+
+        The RUM index could hand the candidates out newest first itself
+        (publish_at is attached), but the planner, which underestimates how
+        many entries hold two bigrams of one word, never picks that path
+        inside a join; sorting a word's candidates costs a few milliseconds."""
         articles_sql, articles_params = (
             articles.order_by()
             .values_list("pk", "publish_at")
@@ -241,19 +261,6 @@ class PostgreSQLBackend(SearchBackend):
             ]
             return " AND ".join(either), [f for p in query.phrases for f in p.forms]
 
-        if self._index_kind() == "rum":
-            # The index hands the candidates out newest first (its distance
-            # below a time ahead of them all); the article id breaks ties.
-            candidates_order, order_params = "", [timezone.now() + AHEAD]
-            order = "t.publish_at <=| %s, t.article_id DESC"
-        else:
-            # GIN: all candidates, sorted newest first, a subquery of their
-            # own (OFFSET 0) that the joins then read in order.
-            candidates_order, order_params = (
-                "ORDER BY publish_at DESC, article_id DESC OFFSET 0",
-                [],
-            )
-            order = "t.publish_at DESC, t.article_id DESC"
         title_sql, title_params = tier("title")
         summary_sql, summary_params = tier("summary")
         checked_sql, checked_params = holding("document", checked)
@@ -264,32 +271,30 @@ class PostgreSQLBackend(SearchBackend):
             f"SELECT article_id, publish_at, false AS overflow FROM {TERMS_TABLE} "
             "WHERE terms @@ %s::tsquery UNION ALL "
             f"SELECT article_id, publish_at, true FROM {TERMS_TABLE} "
-            f"WHERE terms @@ %s::tsquery {candidates_order}) t "
+            "WHERE terms @@ %s::tsquery "
+            # OFFSET 0 keeps the sorted candidates a subquery of their own,
+            # which the joins then read in order and the LIMIT stops early.
+            "ORDER BY publish_at DESC, article_id DESC "
+            f"{'LIMIT %s' if candidates else 'OFFSET 0'}) t "
             f"JOIN ({articles_sql}) a (id, publish_at) ON a.id = t.article_id "
             f"JOIN {TABLE} e ON e.article_id = t.article_id "
             f"WHERE {checked_sql} AND (NOT t.overflow OR {every_sql}) "
-            f"ORDER BY {order} LIMIT %s"
+            "ORDER BY t.publish_at DESC, t.article_id DESC LIMIT %s"
         )
         params = [
             *title_params,
             *summary_params,
             tsquery_literal(query),
             tsquery_literal(None),
+            *([candidates] if candidates else []),
             *articles_params,
             *checked_params,
             *every_params,
-            *order_params,
             limit,
         ]
         with connections[articles.db].cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.fetchall()
-
-    def _index_kind(self) -> str:
-        kind = _index_kinds.get(self.using)
-        if kind is None:
-            kind = _index_kinds[self.using] = self.index_kind().rpartition(" ")[2]
-        return kind
 
     def _stats(self) -> tuple[dict[str, float], float] | None:
         cached = _term_stats.get(self.using)
@@ -404,7 +409,6 @@ class PostgreSQLBackend(SearchBackend):
             cursor.execute(f"ALTER INDEX {TERMS_INDEX}_new RENAME TO {TERMS_INDEX}")
         # The new table's statistics (finish_shadow analysed it) from now on.
         _term_stats.pop(self.using, None)
-        _index_kinds.pop(self.using, None)
 
     def index_kind(self) -> str:
         with connections[self.using].cursor() as cursor:
