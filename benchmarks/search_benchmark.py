@@ -178,12 +178,12 @@ def sizes() -> None:
         for label, relation in [
             ("articles_article (table + TOAST + indexes)", "articles_article"),
             ("search_searchentry (table + TOAST + indexes)", "search_searchentry"),
-            ("terms index search_entry_terms", "search_entry_terms"),
+            ("search_searchterms (table + TOAST + indexes)", "search_searchterms"),
+            ("search_searchterms heap alone", "search_searchterms"),
+            ("terms index search_terms_index", "search_terms_index"),
         ]:
-            cursor.execute(
-                "SELECT pg_size_pretty(pg_total_relation_size(%s::regclass))",
-                [relation],
-            )
+            size = "pg_relation_size" if "alone" in label else "pg_total_relation_size"
+            cursor.execute(f"SELECT pg_size_pretty({size}(%s::regclass))", [relation])
             say(f"  {label}: {cursor.fetchone()[0]}")
 
 
@@ -312,6 +312,7 @@ def seed(options, connection) -> None:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("VACUUM ANALYZE search_searchentry")
+            cursor.execute("VACUUM ANALYZE search_searchterms")
             cursor.execute("VACUUM ANALYZE articles_article")
         else:
             cursor.execute("ANALYZE")

@@ -225,23 +225,28 @@ def ranked_ids(articles: QuerySet, query: Query, sort: str) -> Ranked:
     match and, if they do, about how many.
 
     The matches newest first, with their tier, at most COUNT_LIMIT + 1 rows:
-    first from the newest window of a very common query (see newest_first_matches),
-    which, when it holds more than COUNT_LIMIT matches, holds the newest
-    COUNT_LIMIT + 1 of them all; otherwise from the index. Within COUNT_LIMIT
-    that is every match, so relevance order is exact (tiers sorted here; a
-    stable sort keeps newest first inside a tier). Past it, the page is in date
-    order and says so, with the total estimated: from the window's share of
-    matching articles, or else from how far back the newest COUNT_LIMIT + 1
-    matches reach (estimated_total).
+    from the backend's own newest-first path where it has one (PostgreSQL:
+    candidates sorted by the publish time the terms table holds, see
+    search.backends.postgresql); otherwise first from the newest window of a
+    very common query (see newest_first_matches), which, when it holds more
+    than COUNT_LIMIT matches, holds the newest COUNT_LIMIT + 1 of them all,
+    and else from the index. Within COUNT_LIMIT that is every match, so
+    relevance order is exact (tiers sorted here; a stable sort keeps newest
+    first inside a tier). Past it, the page is in date order and says so,
+    with the total estimated: from the window's share of matching articles,
+    or else from how far back the newest COUNT_LIMIT + 1 matches reach
+    (estimated_total).
     """
     estimate = None
-    common = newest_first_matches(articles, query)
+    rows = backend_for(articles.db).newest_matches(articles, query, COUNT_LIMIT + 1)
+    common = None if rows is not None else newest_first_matches(articles, query)
     if common is not None:
         rows, share = common
         if len(rows) > COUNT_LIMIT:
             estimate = max(COUNT_LIMIT + 1, round(share * planned_rows(articles)))
     else:
-        rows = _first_matches(matching(articles, query), query)
+        if rows is None:
+            rows = _first_matches(matching(articles, query), query)
         if len(rows) > COUNT_LIMIT:
             estimate = estimated_total(articles, rows)
     more = len(rows) > COUNT_LIMIT
@@ -302,10 +307,16 @@ def time_limit(using: str, milliseconds: int | None = None):
                 # No sequential scans either: the planner counts a row of the
                 # entries table as cheap, but testing one means reading its
                 # TOASTed document or terms, so for a common word a scan of
-                # every entry is the slowest plan, never the fastest.
+                # every entry is the slowest plan, never the fastest. Memory
+                # to sort the candidates of a common word (see
+                # search.backends.postgresql.newest_matches) without a temporary
+                # file, and no parallel workers, whose start costs more than
+                # these short queries.
                 cursor.execute(
                     "SELECT set_config('statement_timeout', %s, true), "
-                    "set_config('enable_seqscan', 'off', true)",
+                    "set_config('enable_seqscan', 'off', true), "
+                    "set_config('work_mem', '32MB', true), "
+                    "set_config('max_parallel_workers_per_gather', '0', true)",
                     [str(int(timeout))],
                 )
             yield

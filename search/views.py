@@ -45,9 +45,9 @@ class SearchView(ListView):
 
     Parameters: ``sort`` (relevance, the default, or date), ``category`` (a
     category slug), ``from`` and ``to`` (YYYY-MM-DD, inclusive). A date that is
-    not one is ignored and the page says so. Three queries for any page: the
-    test of the newest articles (on PostgreSQL only for words the index's
-    statistics do not call rare), the match ids (bounded, see ``search.query``),
+    not one is ignored and the page says so. Three queries for any page: on
+    SQLite the test of the newest articles, the match ids (bounded, see
+    ``search.query``; on PostgreSQL a common word's may take two),
     the page's articles with their stored cards (``search.results``; one more
     for cards not current, rendered as list pages render them), plus
     PostgreSQL's time limit (a safety net, see

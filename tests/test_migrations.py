@@ -111,3 +111,26 @@ def test_uploads_move_into_image_records_and_back(at_latest_afterwards):
     outside = Article.objects.get(pk=external.pk)
     assert (outside.image.name, outside.image_alt) == ("", "서울시청 전경")
     assert Article.objects.get(pk=plain.pk).image.name == ""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_search_terms_move_out_of_the_entries_and_back(at_latest_afterwards):
+    from articles.models import Article
+    from search.analysis import parse_query
+    from search.query import search_articles
+    from tests.factories import make_article
+
+    article = make_article(title="관세 협상 타결", body="<p>무역 소식.</p>")
+
+    migrate(("search", "0004_terms_statistics"))
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT article_id FROM search_searchentry WHERE terms @@ %s::tsquery",
+                ["'관세' & '협상'"],
+            )
+            assert cursor.fetchall() == [(article.pk,)]
+
+    migrate(("search", "0005_terms_apart"))
+    found = search_articles(Article.objects.live(), parse_query("관세 협상"))
+    assert list(found.values_list("pk", flat=True)) == [article.pk]

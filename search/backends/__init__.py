@@ -10,6 +10,7 @@ says what an OpenSearch/Elasticsearch backend with the nori analyser maps to.
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db import connections
 from django.db.models import F, Q, QuerySet, Value
@@ -44,6 +45,7 @@ class IndexedArticle:
     """One article's entry as the backends store it."""
 
     article_id: int
+    publish_at: datetime | None
     title: str
     summary: str
     document: str
@@ -58,16 +60,10 @@ class SearchBackend:
     def __init__(self, using: str):
         self.using = using
 
-    # How a backend stores an entry's terms: in the entry's `terms` column
-    # (PostgreSQL, a tsvector literal cast by TERMS_PLACEHOLDER), or apart
-    # (SQLite's FTS5 table, written by write_terms).
-    TERMS_PLACEHOLDER = "%s"
-
-    def stored_terms(self, entry: IndexedArticle) -> str | None:
-        return None
-
     def write_terms(self, entries: list[IndexedArticle], *, shadow: bool) -> None:
-        """Store the terms kept outside the entries table (live or shadow)."""
+        """Store the entries' terms, apart from the entries (live or shadow):
+        PostgreSQL's SearchTerms rows, SQLite's FTS5 table."""
+        raise NotImplementedError
 
     def write(self, entries: list[IndexedArticle]) -> None:
         """Create or replace the entries of these articles."""
@@ -78,15 +74,17 @@ class SearchBackend:
                     title=entry.title,
                     summary=entry.summary,
                     document=entry.document,
-                    terms=self.stored_terms(entry),
                 )
                 for entry in entries
             ],
             update_conflicts=True,
             unique_fields=["article"],
-            update_fields=["title", "summary", "document", "terms"],
+            update_fields=["title", "summary", "document"],
         )
         self.write_terms(entries, shadow=False)
+
+    def set_publish_at(self, article_id: int, publish_at: datetime | None) -> None:
+        """The article's publish time changed, nothing else the entry holds."""
 
     @contextmanager
     def writing_many(self, count: int) -> Iterator[None]:
@@ -129,6 +127,14 @@ class SearchBackend:
         """`entries` holding every term of `query`'s phrases (None: OVERFLOW)."""
         raise NotImplementedError
 
+    def newest_matches(
+        self, articles: QuerySet, query: Query, limit: int
+    ) -> list[tuple] | None:
+        """The newest `limit` matches of `query` among `articles`, newest
+        first, as rows (pk, relevance tier, publish_at), or None when the
+        backend has no faster way than search.query's own (filter, then sort)."""
+        return None
+
     def share_bound(self, query: Query) -> float | None:
         """At most this share of entries can match `query`, by the index's
         statistics, or None when the backend keeps none (search then tests
@@ -143,12 +149,9 @@ class SearchBackend:
     def write_shadow(self, entries: list[IndexedArticle]) -> None:
         with connections[self.using].cursor() as cursor:
             cursor.executemany(
-                f"INSERT INTO {SHADOW} (article_id, title, summary, document, terms) "
-                f"VALUES (%s, %s, %s, %s, {self.TERMS_PLACEHOLDER})",
-                [
-                    (e.article_id, e.title, e.summary, e.document, self.stored_terms(e))
-                    for e in entries
-                ],
+                f"INSERT INTO {SHADOW} (article_id, title, summary, document) "
+                "VALUES (%s, %s, %s, %s)",
+                [(e.article_id, e.title, e.summary, e.document) for e in entries],
             )
         self.write_terms(entries, shadow=True)
 

@@ -61,7 +61,7 @@ class SQLiteBackend(SearchBackend):
             cursor.execute(f"DROP TABLE IF EXISTS {FTS_SHADOW}")
             cursor.execute(
                 f"CREATE TABLE {SHADOW} (article_id integer PRIMARY KEY, "
-                "title text, summary text, document text, terms text)"
+                "title text, summary text, document text)"
             )
             cursor.execute(CREATE_FTS.replace(FTS_TABLE, FTS_SHADOW, 1))
 
@@ -70,8 +70,8 @@ class SQLiteBackend(SearchBackend):
         with connections[self.using].cursor() as cursor:
             cursor.execute(f"DELETE FROM {TABLE}")
             cursor.execute(
-                f"INSERT INTO {TABLE} (article_id, title, summary, document, terms) "
-                f"SELECT article_id, title, summary, document, NULL FROM {SHADOW} "
+                f"INSERT INTO {TABLE} (article_id, title, summary, document) "
+                f"SELECT article_id, title, summary, document FROM {SHADOW} "
                 f"WHERE {live}"
             )
             cursor.execute(f"DROP TABLE {SHADOW}")
