@@ -1,6 +1,6 @@
 import pytest
 
-from articles import sitecache
+from articles import rendering, sitecache
 
 from .people import make_staff
 
@@ -60,3 +60,18 @@ def editor(db):
 @pytest.fixture
 def superuser(db):
     return make_staff(None)
+
+
+@pytest.fixture
+def renders(monkeypatch):
+    """The sources `render_body` was called with in this process; the real
+    function still runs."""
+    calls = []
+    real = rendering.render_body
+
+    def counting(source, fmt):
+        calls.append(source)
+        return real(source, fmt)
+
+    monkeypatch.setattr(rendering, "render_body", counting)
+    return calls

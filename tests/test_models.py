@@ -220,20 +220,6 @@ def test_revisions_and_the_transition_log_are_append_only(model):
 # Derived work: done once per save, never per page view
 
 
-@pytest.fixture
-def renders(monkeypatch):
-    """The sources `render_body` was called with; the real function still runs."""
-    calls = []
-    real = rendering.render_body
-
-    def counting(source, fmt):
-        calls.append(source)
-        return real(source, fmt)
-
-    monkeypatch.setattr(rendering, "render_body", counting)
-    return calls
-
-
 def test_creating_an_article_with_three_categories_renders_its_body_once(
     renders, editor
 ):

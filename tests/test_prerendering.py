@@ -25,20 +25,6 @@ def pool(settings, monkeypatch):
     monkeypatch.setattr(prerendering, "MIN_BODIES", 1)
 
 
-@pytest.fixture
-def renders_here(monkeypatch):
-    """The bodies render_body rendered in this process; the real function runs."""
-    calls = []
-    real = rendering.render_body
-
-    def counting(source, fmt):
-        calls.append(source)
-        return real(source, fmt)
-
-    monkeypatch.setattr(rendering, "render_body", counting)
-    return calls
-
-
 def test_bodies_rendered_ahead_are_what_render_body_gives(pool):
     with prerendering.ahead([*BODIES, OVER_LIMIT, ("본문", "rtf")]):
         for body, fmt in BODIES:
@@ -64,13 +50,13 @@ def test_no_pool_for_a_small_load(settings):
 
 
 @pytest.mark.django_db
-def test_loaddata_renders_in_the_pool_what_a_save_renders(pool, renders_here, tmp_path):
+def test_loaddata_renders_in_the_pool_what_a_save_renders(pool, renders, tmp_path):
     posts = corpus.generate(8, body_chars=300)
     fixture = corpus.write_json(corpus.article_fixture(posts), tmp_path / "a.json")
 
     call_command("loaddata", str(fixture), stdout=StringIO())
 
-    assert renders_here == []  # all in the pool
+    assert renders == []  # all in the pool
     articles = Article.objects.order_by("document_key")
     assert [a.body_html for a in articles] == [
         rendering.render_body(post.body, "html") for post in posts
@@ -78,13 +64,13 @@ def test_loaddata_renders_in_the_pool_what_a_save_renders(pool, renders_here, tm
 
 
 @pytest.mark.django_db
-def test_import_renders_in_the_pool_what_a_save_renders(pool, renders_here, tmp_path):
+def test_import_renders_in_the_pool_what_a_save_renders(pool, renders, tmp_path):
     posts = corpus.generate(8, body_chars=300)
     folder = corpus.write_documents(posts, tmp_path / "documents")
 
     import_paths([folder])
 
-    assert renders_here == []
+    assert renders == []
     articles = Article.objects.order_by("document_key")
     assert [a.body_html for a in articles] == [
         rendering.render_body(post.body, "html") for post in posts
