@@ -66,7 +66,8 @@ def period_bounds(year: int, month: int | None = None) -> tuple[datetime, dateti
 
 def live_at(now: datetime, through: str = "") -> Q:
     """live()'s rule as a condition, for rows related to an article too:
-    `through="content_object__"` filters category rows by their article."""
+    `through="content_object__"` filters category rows by their article, and
+    `through="article_"` by the copies on them (articles/denormalized.py)."""
     from .models import Article
 
     return Q(
@@ -117,6 +118,38 @@ class ArticleQuerySet(models.QuerySet):
                 "content_object_id"
             )
         )
+
+    def page_in_category(
+        self, category, now: datetime, offset: int, limit: int
+    ) -> "ArticleQuerySet":
+        """The articles on one page of `category`'s live list, newest first.
+
+        The page's ids come from the category rows' copies of their article's
+        visibility (articles/denormalized.py) by one index, which stops after
+        the page, however large the category; these articles are still
+        filtered by live() where the caller asks for it.
+        """
+        from .models import CategorizedArticle
+
+        members = CategorizedArticle.objects.filter(tag=category)
+        return self._page_of_members(members, "content_object_id", now, offset, limit)
+
+    def page_by_author(
+        self, author, now: datetime, offset: int, limit: int
+    ) -> "ArticleQuerySet":
+        """One page of `author`'s live articles, as page_in_category()."""
+        from .models import Byline
+
+        members = Byline.objects.filter(author=author)
+        return self._page_of_members(members, "article_id", now, offset, limit)
+
+    def _page_of_members(self, members, article_column, now, offset, limit):
+        ids = (
+            members.filter(live_at(now, through="article_"))
+            .order_by("-article_publish_at", f"-{article_column}")
+            .values(article_column)[offset : offset + limit]
+        )
+        return self.filter(pk__in=ids)
 
     def by_author(self, author) -> "ArticleQuerySet":
         """Articles with `author` in the byline (an IN list, as in_category)."""

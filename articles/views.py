@@ -24,8 +24,18 @@ def _page_of(rows):
 
 # The list pages' queries, each compiled once per process and page.
 _latest_page = _page_of(lambda now, pk: _cards(now).exclude(pk=pk))
-_category_page = _page_of(lambda now, pk: _cards(now).in_category(pk))
-_author_page = _page_of(lambda now, pk: _cards(now).by_author(pk))
+_category_page = PreparedQuery(
+    lambda now, pk, offset, limit, **inputs: _cards(now).page_in_category(
+        pk, now, offset, limit
+    ),
+    plain_rows=True,
+)
+_author_page = PreparedQuery(
+    lambda now, pk, offset, limit, **inputs: _cards(now).page_by_author(
+        pk, now, offset, limit
+    ),
+    plain_rows=True,
+)
 _category_by_slug = PreparedQuery(
     lambda slug, **inputs: Category.objects.filter(slug=slug)[:2]
 )

@@ -550,6 +550,15 @@ class CategorizedArticle(TaggedItemBase):
         db_index=False,
     )
 
+    # Copies of the article's visibility, kept by database triggers
+    # (articles/denormalized.py) for the category pages' index. NULL until
+    # copied: loaddata may write the row before its article.
+    article_status = models.CharField(  # noqa: DJ001
+        max_length=20, null=True, editable=False
+    )
+    article_publish_at = models.DateTimeField(null=True, editable=False)
+    article_expire_at = models.DateTimeField(null=True, editable=False)
+
     objects = CategorizedArticleManager()
 
     class Meta:
@@ -558,7 +567,19 @@ class CategorizedArticle(TaggedItemBase):
         indexes = [
             models.Index(
                 fields=["tag", "content_object"], name="categorized_by_category_idx"
-            )
+            ),
+            # A category page: its live rows newest first, the expiry read
+            # from the index too.
+            models.Index(
+                fields=[
+                    "tag",
+                    "article_status",
+                    "-article_publish_at",
+                    "-content_object",
+                    "article_expire_at",
+                ],
+                name="categorized_live_idx",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -603,12 +624,34 @@ class Byline(models.Model):
     )
     position = models.PositiveSmallIntegerField(_("순서"), default=0)
 
+    # Copies of the article's visibility, kept by database triggers
+    # (articles/denormalized.py) for the author pages' index. NULL until
+    # copied: loaddata may write the row before its article.
+    article_status = models.CharField(  # noqa: DJ001
+        max_length=20, null=True, editable=False
+    )
+    article_publish_at = models.DateTimeField(null=True, editable=False)
+    article_expire_at = models.DateTimeField(null=True, editable=False)
+
     objects = BylineManager()
 
     class Meta:
         verbose_name = _("바이라인")
         verbose_name_plural = _("바이라인")
         ordering = ["position", "pk"]
+        indexes = [
+            # An author page, as categorized_live_idx for a category page.
+            models.Index(
+                fields=[
+                    "author",
+                    "article_status",
+                    "-article_publish_at",
+                    "-article",
+                    "article_expire_at",
+                ],
+                name="byline_live_idx",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["article", "author"], name="unique_article_author"
