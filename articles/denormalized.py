@@ -36,77 +36,128 @@ def _copy_columns() -> str:
     return ", ".join(f"article_{column}" for column in COPIED)
 
 
-def _sqlite_statements() -> list[str]:
+def _new_values() -> str:
+    return ", ".join(f"NEW.{column}" for column in COPIED)
+
+
+def _sqlite_triggers() -> list[tuple[str, str, str]]:
+    """(name, table, DDL) of each SQLite trigger."""
     copied, sources = _copy_columns(), ", ".join(COPIED)
-    statements = []
     changed = " OR ".join(f"OLD.{column} IS NOT NEW.{column}" for column in COPIED)
+    triggers = []
     for table, article_column in MEMBERSHIPS:
         from_article = (
             f"UPDATE {table} SET ({copied}) = (SELECT {sources} FROM {ARTICLE_TABLE}"
-            f" WHERE id = NEW.{article_column})"
+            f" WHERE id = NEW.{article_column}) WHERE id = NEW.id"
         )
-        # A membership row written (by an insert, or a save with stale values)
-        # takes its article's values. SQLite does not let a trigger fire
-        # itself, so the update below does not loop.
-        statements += [
-            f"CREATE TRIGGER IF NOT EXISTS {table}_copy_on_insert AFTER INSERT"
-            f" ON {table} BEGIN {from_article} WHERE id = NEW.id; END",
-            f"CREATE TRIGGER IF NOT EXISTS {table}_copy_on_update AFTER UPDATE"
-            f" OF {article_column}, {copied} ON {table}"
-            f" BEGIN {from_article} WHERE id = NEW.id; END",
-        ]
         to_members = (
-            f"UPDATE {table} SET ({copied}) = ({', '.join(f'NEW.{c}' for c in COPIED)})"
+            f"UPDATE {table} SET ({copied}) = ({_new_values()})"
             f" WHERE {article_column} = NEW.id"
         )
-        # An article inserted after its rows (a fixture in any order) or
-        # changed: its rows follow.
-        statements += [
-            f"CREATE TRIGGER IF NOT EXISTS {table}_follow_article_insert AFTER INSERT"
-            f" ON {ARTICLE_TABLE} BEGIN {to_members}; END",
-            f"CREATE TRIGGER IF NOT EXISTS {table}_follow_article_update AFTER UPDATE"
-            f" OF {sources} ON {ARTICLE_TABLE} WHEN {changed}"
-            f" BEGIN {to_members}; END",
-        ]
-    return statements
+        # A membership row written (by an insert, or a save with stale values)
+        # takes its article's values; SQLite does not let a trigger fire
+        # itself, so that update does not loop. An article inserted after its
+        # rows (a fixture in any order) or changed: its rows follow.
+        for suffix, on, event, body in (
+            ("copy_on_insert", table, "INSERT", from_article),
+            (
+                "copy_on_update",
+                table,
+                f"UPDATE OF {article_column}, {copied}",
+                from_article,
+            ),
+            ("follow_article_insert", ARTICLE_TABLE, "INSERT", to_members),
+            (
+                "follow_article_update",
+                ARTICLE_TABLE,
+                f"UPDATE OF {sources}",
+                to_members,
+            ),
+        ):
+            name = f"{table}_{suffix}"
+            # Only when a copied value changed: a save writes every column.
+            when = f" WHEN {changed}" if suffix == "follow_article_update" else ""
+            ddl = (
+                f"CREATE TRIGGER IF NOT EXISTS {name} AFTER {event} ON {on}{when}"
+                f" BEGIN {body}; END"
+            )
+            triggers.append((name, on, ddl))
+    return triggers
 
 
-def _postgresql_statements() -> list[str]:
+def _postgresql_functions() -> list[tuple[str, str]]:
+    """(name, DDL) of each PostgreSQL trigger function."""
     sources = ", ".join(COPIED)
-    changed = " OR ".join(f"OLD.{c} IS DISTINCT FROM NEW.{c}" for c in COPIED)
-    statements = []
+    functions = []
     for table, article_column in MEMBERSHIPS:
         into = ", ".join(f"NEW.article_{column}" for column in COPIED)
-        statements += [
-            f"""CREATE OR REPLACE FUNCTION {table}_copy_article() RETURNS trigger
-            LANGUAGE plpgsql AS $$ BEGIN
-                SELECT {sources} INTO {into} FROM {ARTICLE_TABLE}
-                WHERE id = NEW.{article_column};
-                RETURN NEW;
-            END $$""",
-            f"CREATE OR REPLACE TRIGGER {table}_copy_article BEFORE INSERT OR UPDATE"
-            f" ON {table} FOR EACH ROW EXECUTE FUNCTION {table}_copy_article()",
-        ]
+        functions.append(
+            (
+                f"{table}_copy_article",
+                f"""CREATE OR REPLACE FUNCTION {table}_copy_article()
+                RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+                    SELECT {sources} INTO {into} FROM {ARTICLE_TABLE}
+                    WHERE id = NEW.{article_column};
+                    RETURN NEW;
+                END $$""",
+            )
+        )
     follow = "\n".join(
-        f"UPDATE {table} SET ({_copy_columns()}) ="
-        f" ({', '.join(f'NEW.{c}' for c in COPIED)})"
+        f"UPDATE {table} SET ({_copy_columns()}) = ({_new_values()})"
         f" WHERE {article_column} = NEW.id;"
         for table, article_column in MEMBERSHIPS
     )
-    statements += [
-        f"""CREATE OR REPLACE FUNCTION {ARTICLE_TABLE}_copy_to_members()
-        RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
-            {follow}
-            RETURN NULL;
-        END $$""",
-        f"CREATE OR REPLACE TRIGGER {ARTICLE_TABLE}_inserted_copy_to_members"
-        f" AFTER INSERT ON {ARTICLE_TABLE} FOR EACH ROW"
-        f" EXECUTE FUNCTION {ARTICLE_TABLE}_copy_to_members()",
-        f"CREATE OR REPLACE TRIGGER {ARTICLE_TABLE}_updated_copy_to_members"
-        f" AFTER UPDATE OF {sources} ON {ARTICLE_TABLE} FOR EACH ROW"
-        f" WHEN ({changed}) EXECUTE FUNCTION {ARTICLE_TABLE}_copy_to_members()",
+    functions.append(
+        (
+            f"{ARTICLE_TABLE}_copy_to_members",
+            f"""CREATE OR REPLACE FUNCTION {ARTICLE_TABLE}_copy_to_members()
+            RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+                {follow}
+                RETURN NULL;
+            END $$""",
+        )
+    )
+    return functions
+
+
+def _postgresql_triggers() -> list[tuple[str, str, str]]:
+    """(name, table, DDL) of each PostgreSQL trigger."""
+    changed = " OR ".join(f"OLD.{c} IS DISTINCT FROM NEW.{c}" for c in COPIED)
+    members = ARTICLE_TABLE + "_copy_to_members()"
+    triggers = [
+        (
+            f"{table}_copy_article",
+            table,
+            f"BEFORE INSERT OR UPDATE ON {table} FOR EACH ROW"
+            f" EXECUTE FUNCTION {table}_copy_article()",
+        )
+        for table, _ in MEMBERSHIPS
     ]
-    return statements
+    triggers += [
+        (
+            f"{ARTICLE_TABLE}_inserted_copy_to_members",
+            ARTICLE_TABLE,
+            f"AFTER INSERT ON {ARTICLE_TABLE} FOR EACH ROW EXECUTE FUNCTION {members}",
+        ),
+        (
+            f"{ARTICLE_TABLE}_updated_copy_to_members",
+            ARTICLE_TABLE,
+            f"AFTER UPDATE OF {', '.join(COPIED)} ON {ARTICLE_TABLE} FOR EACH ROW"
+            f" WHEN ({changed}) EXECUTE FUNCTION {members}",
+        ),
+    ]
+    return [
+        (name, table, f"CREATE OR REPLACE TRIGGER {name} {ddl}")
+        for name, table, ddl in triggers
+    ]
+
+
+def _triggers(vendor: str) -> list[tuple[str, str, str]]:
+    if vendor == "sqlite":
+        return _sqlite_triggers()
+    if vendor == "postgresql":
+        return _postgresql_triggers()
+    raise NotImplementedError(f"No copy triggers for {vendor}")
 
 
 def _copy_all_statements(vendor: str) -> list[str]:
@@ -122,21 +173,15 @@ def _copy_all_statements(vendor: str) -> list[str]:
     ]
 
 
-def statements(vendor: str) -> list[str]:
-    """The triggers' DDL for a database vendor (sqlite or postgresql)."""
-    if vendor == "sqlite":
-        return _sqlite_statements()
-    if vendor == "postgresql":
-        return _postgresql_statements()
-    raise NotImplementedError(f"No copy triggers for {vendor}")
-
-
 def install(using: str = "default") -> None:
     """Create the triggers if missing, then copy every row's values again."""
     connection = connections[using]
+    functions = _postgresql_functions() if connection.vendor == "postgresql" else []
     with connection.cursor() as cursor:
-        for statement in statements(connection.vendor):
-            cursor.execute(statement)
+        for _, ddl in functions:
+            cursor.execute(ddl)
+        for _, _, ddl in _triggers(connection.vendor):
+            cursor.execute(ddl)
         for statement in _copy_all_statements(connection.vendor):
             cursor.execute(statement)
 
@@ -163,21 +208,7 @@ def installed_triggers(using: str = "default") -> set[str]:
 
 def expected_triggers(vendor: str) -> set[str]:
     """The trigger names install() creates on `vendor`."""
-    if vendor == "sqlite":
-        return {
-            f"{table}_{suffix}"
-            for table, _ in MEMBERSHIPS
-            for suffix in (
-                "copy_on_insert",
-                "copy_on_update",
-                "follow_article_insert",
-                "follow_article_update",
-            )
-        }
-    return {f"{table}_copy_article" for table, _ in MEMBERSHIPS} | {
-        f"{ARTICLE_TABLE}_inserted_copy_to_members",
-        f"{ARTICLE_TABLE}_updated_copy_to_members",
-    }
+    return {name for name, _, _ in _triggers(vendor)}
 
 
 def _columns_exist(using: str) -> bool:
@@ -196,8 +227,8 @@ def _columns_exist(using: str) -> bool:
 
 
 def uninstall(using: str = "default") -> bool:
-    """Drop the SQLite triggers; whether there were any. (PostgreSQL never
-    rebuilds a table, and keeps its triggers.)"""
+    """Lift the SQLite triggers for a schema change; whether there were any.
+    (PostgreSQL never rebuilds a table, and keeps its triggers.)"""
     connection = connections[using]
     if connection.vendor != "sqlite":
         return False
@@ -212,19 +243,14 @@ def drop_all(using: str = "default") -> None:
     """Drop the triggers (and PostgreSQL's functions): migrating back before
     the copies, whose columns the triggers write."""
     connection = connections[using]
+    if connection.vendor == "sqlite":
+        uninstall(using)
+        return
     with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            uninstall(using)
-            return
-        for table, _ in MEMBERSHIPS:
-            cursor.execute(f"DROP TRIGGER IF EXISTS {table}_copy_article ON {table}")
-            cursor.execute(f"DROP FUNCTION IF EXISTS {table}_copy_article()")
-        for name in ("inserted", "updated"):
-            cursor.execute(
-                f"DROP TRIGGER IF EXISTS {ARTICLE_TABLE}_{name}_copy_to_members"
-                f" ON {ARTICLE_TABLE}"
-            )
-        cursor.execute(f"DROP FUNCTION IF EXISTS {ARTICLE_TABLE}_copy_to_members()")
+        for name, table, _ in _triggers(connection.vendor):
+            cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
+        for name, _ in _postgresql_functions():
+            cursor.execute(f"DROP FUNCTION IF EXISTS {name}()")
 
 
 def install_if_migrated(using: str = "default") -> None:

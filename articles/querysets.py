@@ -151,14 +151,6 @@ class ArticleQuerySet(models.QuerySet):
         )
         return self.filter(pk__in=ids)
 
-    def by_author(self, author) -> "ArticleQuerySet":
-        """Articles with `author` in the byline (an IN list, as in_category)."""
-        from .models import Byline
-
-        return self.filter(
-            pk__in=Byline.objects.filter(author=author).values("article_id")
-        )
-
     def published_in(self, year: int, month: int | None = None) -> "ArticleQuerySet":
         """Articles published in a year or a month of it, in the site's time zone.
 

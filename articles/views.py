@@ -14,27 +14,23 @@ def _cards(now):
     return Article.objects.live(now).newest_first().with_fragments("card_html")
 
 
-def _page_of(rows):
-    """A PreparedQuery of one page of `rows(now, pk)`, by offset and limit."""
+def _page_of(page):
+    """A PreparedQuery of one list page, `page(now, pk, offset, limit)`."""
     return PreparedQuery(
-        lambda now, pk, offset, limit, **inputs: rows(now, pk)[offset : offset + limit],
+        lambda now, pk, offset, limit, **inputs: page(now, pk, offset, limit),
         plain_rows=True,
     )
 
 
 # The list pages' queries, each compiled once per process and page.
-_latest_page = _page_of(lambda now, pk: _cards(now).exclude(pk=pk))
-_category_page = PreparedQuery(
-    lambda now, pk, offset, limit, **inputs: _cards(now).page_in_category(
-        pk, now, offset, limit
-    ),
-    plain_rows=True,
+_latest_page = _page_of(
+    lambda now, pk, offset, limit: _cards(now).exclude(pk=pk)[offset : offset + limit]
 )
-_author_page = PreparedQuery(
-    lambda now, pk, offset, limit, **inputs: _cards(now).page_by_author(
-        pk, now, offset, limit
-    ),
-    plain_rows=True,
+_category_page = _page_of(
+    lambda now, pk, offset, limit: _cards(now).page_in_category(pk, now, offset, limit)
+)
+_author_page = _page_of(
+    lambda now, pk, offset, limit: _cards(now).page_by_author(pk, now, offset, limit)
 )
 _category_by_slug = PreparedQuery(
     lambda slug, **inputs: Category.objects.filter(slug=slug)[:2]

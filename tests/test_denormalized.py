@@ -176,6 +176,24 @@ def test_install_puts_right_rows_changed_while_the_triggers_were_away():
     assert category_page(category) == author_page(author) == []
 
 
+def test_stale_copies_never_show_a_taken_down_article(client):
+    """The pages check live() on the articles themselves: copies left stale
+    (here with the triggers gone) can shorten a page, never leak an article."""
+    category, author = Category.objects.create(name="정치"), make_author()
+    kept = make_article(
+        title="계속 게재되는 기사", categories=[category], authors=[author]
+    )
+    gone = make_article(title="내려간 기사", categories=[category], authors=[author])
+    denormalized.drop_all()
+    Article.objects.filter(pk=gone.pk).update(status=Status.TAKEN_DOWN)
+
+    for page in (category.get_absolute_url(), author.get_absolute_url()):
+        response = client.get(page)
+        assert response.status_code == 200
+        assert kept.title in response.text
+        assert gone.title not in response.text
+
+
 def test_migrate_installs_every_copy_trigger():
     assert denormalized.installed_triggers() == denormalized.expected_triggers(
         connection.vendor
