@@ -6,8 +6,10 @@ none: the site-wide lists come from sitecache) however many articles,
 categories or authors it returns.
 """
 
+import heapq
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import islice
 
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
@@ -207,23 +209,26 @@ def related_articles(article: Article, now: datetime | None = None) -> list:
     """
     now = now or timezone.now()
     its_categories = category_ids_of(article)
+    own_pk = article.pk
     pool = {}
     for category_id in sorted(its_categories)[:RELATED_CATEGORIES]:
-        arrivals = sitecache.category_arrivals(category_id, now)
-        others = [row for row in arrivals if row.pk != article.pk]
-        for row in others[:RELATED_CANDIDATES]:
+        others = (
+            row
+            for row in sitecache.category_arrivals(category_id, now)
+            if row.pk != own_pk
+        )
+        for row in islice(others, RELATED_CANDIDATES):
             pool[row.pk] = row
-    shared = set(its_categories)
-    ranked = sorted(
+    shared = frozenset(its_categories)
+    return heapq.nlargest(
+        RELATED_ARTICLES,
         pool.values(),
         key=lambda row: (
             len(shared.intersection(row.category_ids)),
             row.publish_at,
             row.pk,
         ),
-        reverse=True,
     )
-    return ranked[:RELATED_ARTICLES]
 
 
 def category_ids_of(article: Article) -> list[int]:

@@ -263,6 +263,13 @@ def content_keys(context) -> set[str]:
     return keys
 
 
+def shown(request, context) -> None:
+    """Collect the content keys of a page that is not a template response
+    (process_template_response does it for those), from its context."""
+    if hasattr(request, "_page_keys"):
+        request._page_keys |= content_keys(context)
+
+
 def url_keys(name: str, kwargs: dict) -> set[str]:
     keys = set(PUBLIC_PAGES.get(name, ())) | set(EVERY_PAGE)
     if name == "articles:archive-year":

@@ -33,6 +33,7 @@ class ArticlePreviewView(ArticlePageMixin, DetailView):
 
     article = None
     banner = None
+    live_fragments = True
 
     def get_object(self, queryset=None):
         return self.article

@@ -3,11 +3,12 @@
 Rendering them through the template engine was about 0.7 ms of every request,
 more than the article page's queries, for markup that changes only with the
 navigation, the settings and the year. So each is rendered once per process and
-kept in memory under a key made of exactly what it shows: the navigation's
-categories (id, name, slug), the current section, the site's name, the script
-prefix, the year. A renamed category or a new section makes a new key, so a
-kept copy is never stale; the navigation itself comes from the site lists
-(sitecache), which are invalidated on every change that can alter them.
+kept in memory (articles/memo.py) under a key made of exactly what it shows:
+the navigation's categories (id, name, slug), the current section, the site's
+name, the script prefix, the year. A renamed category or a new section makes
+a new key, so a kept copy is never stale; the navigation itself comes from the
+site lists (sitecache), which are invalidated on every change that can alter
+them.
 
 Not kept: a header whose search box shows the reader's query (the results page
 renders that one per request), and a header drawn when the database does not
@@ -19,7 +20,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.conf import settings
-from django.core.signals import setting_changed
 from django.db import DatabaseError
 from django.template.loader import render_to_string
 from django.urls import get_script_prefix
@@ -27,22 +27,12 @@ from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
-from . import sitecache
-
-# Far more than a site has distinct shells (sections × the year); a clear
-# beyond it bounds the memory if keys ever churn.
-LIMIT = 512
-_kept: dict[tuple, SafeString] = {}
+from . import memo, sitecache
 
 
 def _cached(key: tuple, render: Callable[[], str]) -> SafeString:
-    html = _kept.get(key)
-    if html is None:
-        if len(_kept) >= LIMIT:
-            _kept.clear()
-        # Built by autoescaping templates from settings and category names.
-        html = _kept[key] = mark_safe(render())
-    return html
+    # Built by autoescaping templates from settings and category names.
+    return memo.kept(("shell", *key), lambda: mark_safe(render()))
 
 
 def navigation(categories, current_pk=None) -> SafeString:
@@ -128,10 +118,3 @@ def footer() -> SafeString:
             "articles/includes/site_footer.html", {"site_name": name, "year": year}
         ),
     )
-
-
-def forget(**kwargs) -> None:
-    _kept.clear()
-
-
-setting_changed.connect(forget, dispatch_uid="shell")

@@ -1,13 +1,13 @@
 from django.conf import settings
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.views.generic import DetailView, ListView
 
-from . import listings, sitecache
+from . import fragments, frames, listings, pagecache, paging, sitecache
 from .fallbacks import ArticleFallbackMixin
 from .models import Article, Author, Category
 from .prepared import PreparedQuery, PreparedRows
-from .text import CHARACTERS_PER_MINUTE
 
 
 def _cards(now):
@@ -90,8 +90,73 @@ class ArticleListMixin:
             raise Http404("게재된 기사가 없습니다.")
         return paginated
 
+    def card_heading(self, page_number: int) -> str:
+        """The cards' title element: h3 where the list sits under a heading."""
+        return "h2"
 
-class ArticleListView(ArticleListMixin, ListView):
+    def get_context_data(self, **kwargs):
+        """The list's parts for includes/article_list.html: its cards as list
+        items and its page links, and the title's page number."""
+        context = super().get_context_data(**kwargs)
+        page = context["page_obj"]
+        heading = self.card_heading(page.number)
+        context.update(
+            cards=frames.card_items(
+                fragments.cards(context["object_list"], heading=heading)
+            ),
+            pagination=(
+                paging.links_html(self.request, page) if context["is_paginated"] else ""
+            ),
+            page_suffix=f" ({page.number}쪽)" if page.number > 1 else "",
+        )
+        return context
+
+
+class FramedListMixin:
+    """A list page answered as its template's frame filled with its parts
+    (articles/frames.py), not through the template engine.
+
+    `frame_layout(context)` gives the frame's key and the context its layout
+    depends on; the slots are the page's metadata and title suffix, and its
+    cards and page links when the list has any.
+    """
+
+    def frame_slots(self, context) -> tuple[str, ...]:
+        return ("page_meta", "page_suffix")
+
+    def frame_layout(self, context) -> tuple[tuple, dict]:
+        """The frame's key and the context its layout is rendered from."""
+        raise NotImplementedError
+
+    def listing_subject(self):
+        return None
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["page_meta"] = frames.listing_meta(
+            self.listing_subject(), page_number=context["page_obj"].number
+        )
+        return context
+
+    def render_to_response(self, context, **response_kwargs):
+        layout, layout_context = self.frame_layout(context)
+        names = list(self.frame_slots(context))
+        if context["cards"]:
+            names += ["cards", "pagination"]
+        else:
+            layout_context = {**layout_context, "cards": ""}
+        page = frames.fill(
+            self.template_name,
+            layout,
+            lambda: layout_context,
+            {name: context[name] for name in names},
+            current=context.get("category"),
+        )
+        pagecache.shown(self.request, context)
+        return HttpResponse(page, **response_kwargs)
+
+
+class ArticleListView(FramedListMixin, ArticleListMixin, ListView):
     """The front page: the lead story, the latest articles, then the sections.
 
     Later pages continue the latest articles alone. The lead is left out of the
@@ -107,28 +172,48 @@ class ArticleListView(ArticleListMixin, ListView):
         live = sitecache.site_lists().live_total
         return self.prepared_rows(_latest_page, self.lead.pk, max(live - 1, 0))
 
+    def card_heading(self, page_number: int) -> str:
+        return "h3" if page_number == 1 else "h2"
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         is_front = context["page_obj"].number == 1
+        lead = self.lead if is_front else None
+        front_sections = listings.front_sections() if is_front else None
         context.update(
             is_front=is_front,
-            lead=self.lead if is_front else None,
-            front_sections=listings.front_sections() if is_front else None,
+            lead=lead,
+            lead_html=fragments.fragment(lead, "lead_html") if lead else "",
+            front_sections=front_sections,
+            sections_html=mark_safe(front_sections.html) if is_front else "",
         )
         return context
 
+    def frame_slots(self, context) -> tuple[str, ...]:
+        if context["is_front"]:
+            return ("page_meta", "lead_html", "sections_html")
+        return super().frame_slots(context)
+
+    def frame_layout(self, context):
+        layout = {"is_front": context["is_front"], "lead": context["lead"] is not None}
+        return tuple(layout.items()), layout
+
 
 class ArticlePageMixin:
-    """What an article page shows beside the article; previews share it."""
+    """An article page's parts (frames.article_parts); previews share it."""
 
     model = Article
     context_object_name = "article"
+    # A preview shows the article as it is now, not its stored fragments.
+    live_fragments = False
 
     def get_context_data(self, **kwargs):
+        related = listings.related_articles(self.object)
+        self.parts = frames.article_parts(
+            self.object, related, live=self.live_fragments
+        )
         return super().get_context_data(
-            related_articles=listings.related_articles(self.object),
-            characters_per_minute=CHARACTERS_PER_MINUTE,
-            **kwargs,
+            related_articles=related, **self.parts, **kwargs
         )
 
 
@@ -147,6 +232,8 @@ _article_by_slug = PreparedQuery(_live_by_slug)
 
 
 class ArticleDetailView(ArticleFallbackMixin, ArticlePageMixin, DetailView):
+    template_name = "articles/article_detail.html"
+
     def get_queryset(self):
         return _live_by_slug(timezone.now(), self.kwargs["slug"])
 
@@ -158,8 +245,15 @@ class ArticleDetailView(ArticleFallbackMixin, ArticlePageMixin, DetailView):
             raise Http404("게재된 기사가 없습니다.")
         return found[0]
 
+    def render_to_response(self, context, **response_kwargs):
+        """The page's frame filled with its parts (articles/frames.py): the
+        template engine ran once per process for it."""
+        pagecache.shown(self.request, context)
+        page = frames.fill(self.template_name, (), dict, self.parts)
+        return HttpResponse(page, **response_kwargs)
 
-class CategoryDetailView(ArticleListMixin, ListView):
+
+class CategoryDetailView(FramedListMixin, ArticleListMixin, ListView):
     template_name = "articles/category_detail.html"
     # A category with no live article answers 404: its name alone could announce
     # a story that is still a draft.
@@ -173,8 +267,16 @@ class CategoryDetailView(ArticleListMixin, ListView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(category=self.category, **kwargs)
 
+    def listing_subject(self):
+        return self.category
 
-class AuthorDetailView(ArticleListMixin, ListView):
+    def frame_layout(self, context):
+        category = self.category
+        layout = (category.pk, category.name, category.slug, category.description)
+        return layout, {"category": category}
+
+
+class AuthorDetailView(FramedListMixin, ArticleListMixin, ListView):
     template_name = "articles/author_detail.html"
 
     def get_queryset(self):
@@ -184,6 +286,13 @@ class AuthorDetailView(ArticleListMixin, ListView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(author=self.author, **kwargs)
+
+    def listing_subject(self):
+        return self.author
+
+    def frame_layout(self, context):
+        author = self.author
+        return (author.pk, author.name, author.slug, author.bio), {"author": author}
 
 
 class ArchiveMixin(ArticleListMixin):
@@ -227,6 +336,9 @@ class ArchiveYearView(ArchiveMixin, ListView):
     length: the page costs the counts and the page itself."""
 
     template_name = "articles/archive_year.html"
+
+    def card_heading(self, page_number: int) -> str:
+        return "h3"  # under the year's list heading
 
     def get_queryset(self):
         queryset = super().get_queryset()

@@ -7,10 +7,9 @@ from django import template
 from django.conf import settings
 from django.db import DatabaseError
 from django.utils import timezone
-from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from .. import fragments, seo, shell, sitecache
+from .. import fragments, frames, paging, seo, shell, sitecache
 
 register = template.Library()
 
@@ -51,73 +50,15 @@ def publication_name() -> str:
 @register.simple_tag
 def page_links(page_obj) -> list:
     """Page numbers around the current one, with `Paginator.ELLIPSIS` for gaps."""
-    return list(
-        page_obj.paginator.get_elided_page_range(
-            page_obj.number, on_each_side=2, on_ends=1
-        )
-    )
+    return paging.page_numbers(page_obj)
 
 
 @register.simple_tag(takes_context=True)
 def pagination(context, page_obj, label="") -> str:
-    """Page links for any paginated listing: previous, the numbers around this
-    page with gaps, next, and "N쪽 중 M쪽". Each link keeps the listing's other
-    parameters (a search's q); page 1 is the plain address, never ?page=1.
-
-    Written with format_html (every value escaped), not a template: a list page
-    spent more on the template's ten loops of lookups than on its query.
-    """
+    """Page links for any paginated listing (articles/paging.py)."""
     if not context.get("is_paginated"):
         return ""
-    request = context["request"]
-    query = request.GET.copy()
-    query.pop("page", None)
-
-    def url(number: int) -> str:
-        if number > 1:
-            query["page"] = number
-        else:
-            query.pop("page", None)
-        return f"?{query.urlencode()}" if query else request.path
-
-    items = []
-    if page_obj.has_previous():
-        items.append(
-            format_html(
-                '<li><a href="{}" rel="prev">이전</a></li>',
-                url(page_obj.previous_page_number()),
-            )
-        )
-    for number in page_links(page_obj):
-        if number == page_obj.number:
-            item = format_html(
-                '<li><span class="pagination__current" aria-current="page">'
-                "{}</span></li>",
-                number,
-            )
-        elif number == page_obj.paginator.ELLIPSIS:
-            item = format_html(
-                '<li><span class="pagination__gap">{}</span></li>', number
-            )
-        else:
-            item = format_html('<li><a href="{}">{}</a></li>', url(number), number)
-        items.append(item)
-    if page_obj.has_next():
-        items.append(
-            format_html(
-                '<li><a href="{}" rel="next">다음</a></li>',
-                url(page_obj.next_page_number()),
-            )
-        )
-    return format_html(
-        '<nav class="pagination" aria-label="{}">\n'
-        '  <ul class="pagination__list">\n    {}\n  </ul>\n'
-        '  <p class="pagination__status">{}쪽 중 {}쪽</p>\n</nav>',
-        label or "페이지 이동",
-        mark_safe("\n    ".join(items)),
-        page_obj.paginator.num_pages,
-        page_obj.number,
-    )
+    return paging.links_html(context["request"], page_obj, label)
 
 
 @register.simple_tag
@@ -169,12 +110,13 @@ def article_meta(article) -> dict:
     return {"meta": seo.article_metadata(article)}
 
 
-@register.inclusion_tag("articles/includes/listing_meta.html", takes_context=True)
-def listing_meta(context, subject=None) -> dict:
-    """Canonical link and basic Open Graph for the front, category and author pages."""
+@register.simple_tag(takes_context=True)
+def listing_meta(context, subject=None) -> str:
+    """Canonical link and basic Open Graph for the front, category, author and
+    archive pages (seo.listing_meta_html)."""
     page_obj = context.get("page_obj")
     page_number = page_obj.number if page_obj else 1
-    return {"meta": seo.listing_metadata(subject, page_number=page_number)}
+    return frames.listing_meta(subject, page_number=page_number)
 
 
 @register.filter
