@@ -263,11 +263,12 @@ def content_keys(context) -> set[str]:
     return keys
 
 
-def shown(request, context) -> None:
+def shown(request, *objects) -> None:
     """Collect the content keys of a page that is not a template response
-    (process_template_response does it for those), from its context."""
+    (process_template_response walks those's context): `objects` are what it
+    shows, model instances, plain rows or lists and dataclasses of them."""
     if hasattr(request, "_page_keys"):
-        request._page_keys |= content_keys(context)
+        request._page_keys |= content_keys({"shown": objects})
 
 
 def url_keys(name: str, kwargs: dict) -> set[str]:

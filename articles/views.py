@@ -121,6 +121,9 @@ class FramedListMixin:
     cards and page links when the list has any.
     """
 
+    # The context's name for the list's category or author.
+    context_subject = None
+
     def frame_slots(self, context) -> tuple[str, ...]:
         return ("page_meta", "page_suffix")
 
@@ -152,8 +155,12 @@ class FramedListMixin:
             {name: context[name] for name in names},
             current=context.get("category"),
         )
-        pagecache.shown(self.request, context)
+        pagecache.shown(self.request, *self.shown_objects(context))
         return HttpResponse(page, **response_kwargs)
+
+    def shown_objects(self, context) -> tuple:
+        """What the page shows, for its surrogate keys (pagecache.shown)."""
+        return (context.get(self.context_subject), context["object_list"])
 
 
 class ArticleListView(FramedListMixin, ArticleListMixin, ListView):
@@ -197,6 +204,9 @@ class ArticleListView(FramedListMixin, ArticleListMixin, ListView):
     def frame_layout(self, context):
         layout = {"is_front": context["is_front"], "lead": context["lead"] is not None}
         return tuple(layout.items()), layout
+
+    def shown_objects(self, context) -> tuple:
+        return (context["lead"], context["object_list"], context["front_sections"])
 
 
 class ArticlePageMixin:
@@ -248,7 +258,7 @@ class ArticleDetailView(ArticleFallbackMixin, ArticlePageMixin, DetailView):
     def render_to_response(self, context, **response_kwargs):
         """The page's frame filled with its parts (articles/frames.py): the
         template engine ran once per process for it."""
-        pagecache.shown(self.request, context)
+        pagecache.shown(self.request, self.object, context["related_articles"])
         page = frames.fill(self.template_name, (), dict, self.parts)
         return HttpResponse(page, **response_kwargs)
 
@@ -266,6 +276,8 @@ class CategoryDetailView(FramedListMixin, ArticleListMixin, ListView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(category=self.category, **kwargs)
+
+    context_subject = "category"
 
     def listing_subject(self):
         return self.category
@@ -286,6 +298,8 @@ class AuthorDetailView(FramedListMixin, ArticleListMixin, ListView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(author=self.author, **kwargs)
+
+    context_subject = "author"
 
     def listing_subject(self):
         return self.author

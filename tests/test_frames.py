@@ -3,12 +3,13 @@ page the template renders, never stale, values escaped."""
 
 import pytest
 from django.template.loader import render_to_string
+from django.test import RequestFactory
 from django.test.utils import override_settings
 
-from articles import frames, listings, workflow
+from articles import frames, listings, views, workflow
 from articles.context_processors import site
 from articles.models import Article, Category
-from tests.factories import make_article
+from tests.factories import make_article, make_author
 
 pytestmark = pytest.mark.django_db
 
@@ -97,3 +98,73 @@ def test_a_frame_whose_template_hides_a_slot_is_refused():
             dict,
             {"related_cards": "", "extra": ""},
         )
+
+
+def engine_rendering(view_class, path: str, **kwargs) -> str:
+    """A list page as the template engine renders it from the view's context."""
+    request = RequestFactory().get(path)
+    view = view_class()
+    view.setup(request, **kwargs)
+    view.object_list = view.get_queryset()
+    return render_to_string(view.template_name, view.get_context_data(), request)
+
+
+@pytest.fixture
+def two_pages(settings):
+    settings.NEWSROOM_ARTICLES_PER_PAGE = 2
+    politics = Category.objects.create(
+        name="정치", is_section=True, description="국회와 <정당> 소식\n\n둘째 문단"
+    )
+    reporter = make_author("박기자")
+    for n in range(5):
+        make_article(title=f"국회 소식 {n}", categories=[politics], authors=[reporter])
+    return politics, reporter
+
+
+@pytest.mark.parametrize("page", [1, 2])
+def test_the_front_page_and_its_later_pages_are_what_the_template_renders(
+    client, two_pages, page
+):
+    path = "/" if page == 1 else f"/?page={page}"
+
+    served = client.get(path).content.decode()
+
+    assert served == engine_rendering(views.ArticleListView, path)
+    assert ("첫 화면" in served) == (page == 1)
+    assert ('aria-current="page">2</span>' in served) == (page == 2)
+
+
+@pytest.mark.parametrize("page", [1, 3])
+def test_a_category_page_is_what_the_template_renders(client, two_pages, page):
+    politics, _ = two_pages
+    path = politics.get_absolute_url() + ("" if page == 1 else f"?page={page}")
+
+    served = client.get(path).content.decode()
+
+    expected = engine_rendering(views.CategoryDetailView, path, slug=politics.slug)
+    assert served == expected
+    assert client.get(path).templates == []  # the kept frame, no engine
+    assert "국회와 &lt;정당&gt; 소식" in served
+    assert ("<title>정치 (3쪽) |" in served) == (page == 3)
+
+
+def test_an_author_page_with_and_without_articles_is_what_the_template_renders(
+    client, two_pages
+):
+    _, reporter = two_pages
+    newcomer = make_author("신입 기자")
+
+    for author in (reporter, newcomer):
+        path = author.get_absolute_url()
+        served = client.get(path).content.decode()
+        assert served == engine_rendering(
+            views.AuthorDetailView, path, slug=author.slug
+        )
+    assert "아직 게재된 기사가 없습니다." in served  # the newcomer's empty list
+
+
+def test_the_front_page_of_an_empty_site_is_what_the_template_renders(client):
+    served = client.get("/").content.decode()
+
+    assert served == engine_rendering(views.ArticleListView, "/")
+    assert "아직 게재된 기사가 없습니다." in served
