@@ -282,6 +282,13 @@ def refresh(pks: Iterable[int], *, using: str = "default") -> int:
             pk,
             error,
         )
+    if done:
+        # The site lists keep copies of cards (the related articles' rows,
+        # the front page's sections): stale ones would be rendered again on
+        # every page until the lists next change.
+        from . import sitecache
+
+        sitecache.invalidate_site_lists()
     return done
 
 

@@ -122,3 +122,25 @@ def test_refresh_fragments_stores_the_stale_rows_and_leaves_current_ones():
     assert fragments.is_current(stale)
     assert "옛 조각 기사" in stale.card_html
     assert current.card_html == "손대지 않은 카드"  # its key was current
+
+
+def test_after_refresh_fragments_related_cards_come_from_the_stored_rows(client):
+    """The site lists keep rows of each category's newest articles for related
+    articles; rows read while their cards were stale must not outlive the
+    refresh, or every article page renders those cards again."""
+    from django.core.management import call_command
+
+    from articles import sitecache
+    from articles.models import Article
+
+    related = make_article(title="함께 읽을 기사", categories=["경제"])
+    article = make_article(title="오늘의 경제", categories=["경제"])
+    Article.objects.filter(pk=related.pk).update(fragments_key="")
+    sitecache.forget()
+    client.get(article.get_absolute_url())  # the lists now hold the stale row
+
+    call_command("refresh_fragments", "--stale", verbosity=0)
+    page = client.get(article.get_absolute_url())
+
+    assert "함께 읽을 기사" in page.content.decode()
+    assert page.templates == []  # no card rendered per request
