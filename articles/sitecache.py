@@ -118,21 +118,31 @@ def site_lists(now: datetime | None = None) -> SiteLists:
     return lists
 
 
-def kept(name, make: Callable[[datetime], object], now: datetime | None = None):
+def kept(
+    name,
+    make: Callable[[datetime], object],
+    now: datetime | None = None,
+    *,
+    most: int | None = None,
+):
     """`make(now)`, computed once per copy of the site lists and kept in it.
 
     For site-wide data that changes exactly when the lists do (an article
     changed, a category edited, a scheduled moment passed): it is then as
     fresh as the lists and costs nothing on most pages. Each process computes
     it at most once per version, and only when a page asks. `name` tells the
-    values apart (a category's arrivals are ("arrivals", pk)).
+    values apart (a category's arrivals are ("arrivals", pk)). With `most`,
+    nothing more is kept once the copy holds that many values: per-article
+    values (related articles) must not grow a worker with the site.
     """
     now = now or timezone.now()
     derived = site_lists(now).derived
     try:
         return derived[name]
     except KeyError:
-        value = derived[name] = make(now)
+        value = make(now)
+        if most is None or len(derived) < most:
+            derived[name] = value
         return value
 
 

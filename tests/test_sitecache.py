@@ -203,3 +203,26 @@ def test_a_scheduled_article_joins_related_articles_at_its_time(client, editor):
         assert related(client, story) == []
     with time_machine.travel(now + timedelta(minutes=30), tick=False):
         assert related(client, story) == ["태풍 상륙 예보"]
+
+
+def test_values_kept_with_the_lists_stop_at_their_bound():
+    """Per-article values (related articles) are kept with the lists only up to
+    `most`, so a worker does not grow with the site; beyond it they are
+    computed per call, with the same answer."""
+    made = []
+
+    def make(name):
+        def compute(now):
+            made.append(name)
+            return name.upper()
+
+        return compute
+
+    sitecache.forget()
+    held = len(sitecache.site_lists().derived)
+    assert sitecache.kept("a", make("a"), most=held + 1) == "A"
+    assert sitecache.kept("b", make("b"), most=held + 1) == "B"
+    assert sitecache.kept("a", make("a"), most=held + 1) == "A"
+    assert sitecache.kept("b", make("b"), most=held + 1) == "B"
+
+    assert made == ["a", "b", "b"]  # "a" was kept, "b" came past the bound
