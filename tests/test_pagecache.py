@@ -415,3 +415,27 @@ def test_another_workers_new_rendering_replaces_the_copy(client, redis_page_cach
     answer = get(client, "/")
     assert answer["X-Page-Cache"] == "HIT"
     assert "다른 프로세스가 만든 기사" in answer.content.decode()
+
+
+def test_hits_go_on_after_redis_drops_the_connection(client, redis_page_cache):
+    """A hit reads on a connection the worker keeps (newsroom/redis_cache.py):
+    when Redis closes it (a restart, a timeout), the next hit reconnects."""
+    import redis
+
+    from .services import REDIS_URL
+
+    make_article(title="속보 첫 기사")
+    get(client, "/")
+    assert get(client, "/")["X-Page-Cache"] == "HIT"
+    admin = redis.Redis.from_url(REDIS_URL)
+    db = admin.connection_pool.connection_kwargs.get("db", 0)
+    kept = [
+        c for c in admin.client_list() if c["cmd"] == "mget" and str(c["db"]) == str(db)
+    ]
+    assert kept
+    for connection in kept:
+        admin.client_kill_filter(_id=connection["id"])
+
+    answer = get(client, "/")
+    assert answer["X-Page-Cache"] == "HIT"
+    assert "속보 첫 기사" in answer.content.decode()
