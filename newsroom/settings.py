@@ -157,6 +157,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
         2**31 - 1 if NEWSROOM_DB_PREPARED else None
     )
+    # Django's backend, with no health check on a connection that answered a
+    # moment ago (newsroom/postgresql/base.py).
+    DATABASES["default"]["ENGINE"] = "newsroom.postgresql"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Redis when REDIS_URL is set (production, several app servers). Without it,
