@@ -394,6 +394,45 @@ def etag_of(content: bytes) -> str:
     return f'"{hashlib.md5(content, usedforsecurity=False).hexdigest()}"'
 
 
+FRONT_MARK = "newsroom.page_cache_hit"
+
+
+def age_of(entry: dict) -> str:
+    return str(max(0, int(time.time() - entry["stored_at"])))
+
+
+def fresh_entry(key: str) -> dict | None:
+    """The entry stored at `key` if it is still fresh, else None."""
+    kept = _worker_copies.get(key)
+    if kept is not None:
+        # The entry's id and the epoch, a few bytes, instead of the page.
+        stored_id, epoch = read_ints([id_key(key), EPOCH_KEY])
+        entry = kept if stored_id == kept["id"] else None
+    if kept is None or entry is None:
+        found = cache.get_many([key, EPOCH_KEY])
+        entry, epoch = found.get(key), found.get(EPOCH_KEY)
+        if entry is not None:
+            _worker_copies.keep(key, entry)
+    if entry is None or time.time() >= entry["expires_at"]:
+        return None
+    if epoch is None or not (
+        entry["epoch"] == epoch or _fresh_at.get(key) == (entry["id"], epoch)
+    ):
+        # Read after the epoch. An invalidation writes its tokens, then
+        # (atomically on Redis) the epoch: one whose tokens this read
+        # misses moves the epoch past `epoch`, and the next hit checks again.
+        names = {name: token_key(name) for name in entry["tokens"]}
+        current = cache.get_many(names.values())
+        for name, token in entry["tokens"].items():
+            if current.get(names[name]) != token:
+                return None
+        if epoch is not None:
+            if len(_fresh_at) >= FRESH_AT_LIMIT:
+                _fresh_at.clear()
+            _fresh_at[key] = (entry["id"], epoch)
+    return entry
+
+
 class PageCacheMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -483,36 +522,15 @@ class PageCacheMiddleware:
         _worker_copies.keep(key, entry)
 
     def lookup(self, request, key):
-        kept = _worker_copies.get(key)
-        if kept is not None:
-            # The entry's id and the epoch, a few bytes, instead of the page.
-            stored_id, epoch = read_ints([id_key(key), EPOCH_KEY])
-            entry = kept if stored_id == kept["id"] else None
-        if kept is None or entry is None:
-            found = cache.get_many([key, EPOCH_KEY])
-            entry, epoch = found.get(key), found.get(EPOCH_KEY)
-            if entry is not None:
-                _worker_copies.keep(key, entry)
-        if entry is None or time.time() >= entry["expires_at"]:
+        entry = fresh_entry(key)
+        if entry is None:
             return None
-        if epoch is None or not (
-            entry["epoch"] == epoch or _fresh_at.get(key) == (entry["id"], epoch)
-        ):
-            # Read after the epoch. An invalidation writes its tokens, then
-            # (atomically on Redis) the epoch: one whose tokens this read
-            # misses moves the epoch past `epoch`, and the next hit checks again.
-            names = {name: token_key(name) for name in entry["tokens"]}
-            current = cache.get_many(names.values())
-            for name, token in entry["tokens"].items():
-                if current.get(names[name]) != token:
-                    return None
-            if epoch is not None:
-                if len(_fresh_at) >= FRESH_AT_LIMIT:
-                    _fresh_at.clear()
-                _fresh_at[key] = (entry["id"], epoch)
         response = HttpResponse(entry["content"], headers=entry["headers"])
-        response["Age"] = str(max(0, int(time.time() - entry["stored_at"])))
+        response["Age"] = age_of(entry)
         response["X-Page-Cache"] = "HIT"
+        # For the WSGI front (articles/pagefront.py): this address is a public
+        # page answered from `key`, after the checks above, with these headers.
+        request.META[FRONT_MARK] = (key, frozenset(map(str.lower, entry["headers"])))
         return self.conditional(request, response)
 
     def conditional(self, request, response):

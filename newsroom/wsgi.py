@@ -9,6 +9,11 @@ from newsroom.startup import APP_LOAD_ERROR, EnvironmentVariableError, refuse_to
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsroom.settings")
 
 try:
-    application = get_wsgi_application()
+    django_application = get_wsgi_application()
 except EnvironmentVariableError as error:
     refuse_to_start(error, APP_LOAD_ERROR)
+
+from articles.pagefront import PageFront  # after the apps are loaded
+
+# Repeat page-cache hits answered before Django's handler (its docstring).
+application = PageFront(django_application)
