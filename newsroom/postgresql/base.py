@@ -8,8 +8,10 @@ CPU with the check, 0.60 without, and 0.84-0.91 ms wall against 0.72-0.76).
 The check is for connections that sat idle while the server restarted or a
 proxy dropped them; one that answered a moment ago is checked by its next
 query. If that query fails, Django marks the connection (errors_occurred),
-tests it when the request ends and closes it, so a server restart under load
-costs each worker at most the one request that was running anyway.
+tests it when the request ends and closes it. The price: a server restart
+while a worker is busy fails that worker's first request after it (the check
+would have reconnected instead), besides the requests the restart itself
+interrupted.
 """
 
 import time
