@@ -280,10 +280,15 @@ def url_keys(name: str, kwargs: dict) -> set[str]:
     return keys
 
 
+def personal_cookies() -> tuple[str, ...]:
+    """Cookies of a person the site knows: session, CSRF and messages."""
+    names = (settings.SESSION_COOKIE_NAME, settings.CSRF_COOKIE_NAME)
+    return (*names, *PERSONAL_COOKIES)
+
+
 def is_anonymous(request) -> bool:
     cookies = request.COOKIES
-    names = (settings.SESSION_COOKIE_NAME, settings.CSRF_COOKIE_NAME)
-    if any(name in cookies for name in (*names, *PERSONAL_COOKIES)):
+    if any(name in cookies for name in personal_cookies()):
         return False
     return "HTTP_AUTHORIZATION" not in request.META
 

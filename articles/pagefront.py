@@ -19,7 +19,6 @@ an Authorization header, a conditional request, the page cache turned off,
 and an entry that is gone or no longer fresh.
 """
 
-from django.conf import settings
 from django.core.signals import setting_changed
 
 from . import pagecache
@@ -35,7 +34,6 @@ ADDRESS = (
     "PATH_INFO",
     "QUERY_STRING",
 )
-NOT_OUTER = {"age", "x-page-cache"}
 LIMIT = 20_000
 # address -> (entry key, outer headers)
 _known: dict[tuple, tuple[str, list]] = {}
@@ -48,14 +46,9 @@ def address(environ) -> tuple | None:
     if any(name in environ for name in pagecache.CONDITIONAL_HEADERS):
         return None
     cookies = environ.get("HTTP_COOKIE")
-    if cookies and any(name in cookies for name in personal_cookies()):
+    if cookies and any(name in cookies for name in pagecache.personal_cookies()):
         return None  # stricter than is_anonymous(): a name anywhere counts
     return tuple(environ.get(name) for name in ADDRESS)
-
-
-def personal_cookies() -> tuple[str, ...]:
-    names = (settings.SESSION_COOKIE_NAME, settings.CSRF_COOKIE_NAME)
-    return (*names, *pagecache.PERSONAL_COOKIES)
 
 
 class PageFront:
@@ -84,17 +77,17 @@ class PageFront:
 
         def learning(status, headers, exc_info=None):
             mark = environ.get(pagecache.FRONT_MARK)
-            if mark is not None and status.startswith("200 "):
+            cookie = any(name.lower() == "set-cookie" for name, _ in headers)
+            if mark is not None and status.startswith("200 ") and not cookie:
                 key, stored = mark
                 outer = [
                     (name, value)
                     for name, value in headers
-                    if name.lower() not in stored and name.lower() not in NOT_OUTER
+                    if name.lower() not in stored | pagecache.UNSHARED_HEADERS
                 ]
-                if not any(name.lower() == "set-cookie" for name, _ in outer):
-                    if len(_known) >= LIMIT:
-                        _known.clear()
-                    _known[where] = (key, outer)
+                if len(_known) >= LIMIT:
+                    _known.clear()
+                _known[where] = (key, outer)
             return start_response(status, headers, exc_info)
 
         return self.application(environ, learning)
