@@ -126,3 +126,17 @@ def test_a_conditional_request_gets_its_304_from_django(site):
 
     assert len(started) == before + 1
     assert status.startswith("304") and page == ""
+
+
+def test_with_the_page_cache_turned_off_every_request_goes_to_django(site, settings):
+    application, started = site
+    path = make_article(title="캐시를 끈 사이트").get_absolute_url()
+    for _ in range(3):
+        served(application, path)
+    settings.NEWSROOM_PAGE_CACHE = False
+    before = len(started)
+
+    status, headers, page = served(application, path)
+
+    assert len(started) == before + 1
+    assert "X-Page-Cache" not in headers and "캐시를 끈 사이트" in page
