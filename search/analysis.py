@@ -33,8 +33,11 @@ the phrase holds all of its bigrams, so recall is complete by construction.
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
+from html import unescape
 
+from articles import rendering
 from articles.text import nfc
 
 MAX_QUERY_CHARS = 100
@@ -100,6 +103,33 @@ def compact(text: str) -> str:
     return _HANGUL_GAP.sub("", spaced)
 
 
+# Block elements become a space so words on either side stay apart; tags are
+# found by the pattern for sanitised HTML (articles.rendering.TAG).
+_BLOCK_ELEMENTS = frozenset(
+    "p h1 h2 h3 h4 h5 h6 li ul ol dl dt dd blockquote figure figcaption table "
+    "thead tbody tfoot tr td th caption br hr div pre img".split()
+)
+
+
+# The block elements' tags alone (the same tag grammar), replaced first, so
+# that neither pass calls back into Python for each tag.
+_BLOCK_NAMES = "|".join(sorted(_BLOCK_ELEMENTS, key=len, reverse=True))
+_BLOCK_TAG = re.compile(
+    rf"""</?(?:{_BLOCK_NAMES})(?![a-zA-Z0-9])(?:"[^"]*"|'[^']*'|[^'">])*>""",
+    re.IGNORECASE,
+)
+
+
+def body_text(html: str) -> str:
+    """The readable text of sanitised body HTML; block elements keep words apart."""
+    return unescape(rendering.TAG.sub("", _BLOCK_TAG.sub(" ", html or "")))
+
+
+def body_compact(html: str) -> str:
+    """The compact form of sanitised body HTML's text: what the index holds."""
+    return compact(body_text(html))
+
+
 def initial_consonants(syllables: str) -> str:
     return "".join(
         CHOSEONG[(ord(char) - _FIRST_SYLLABLE) // _SYLLABLES_PER_INITIAL]
@@ -114,12 +144,20 @@ def initials(text: str) -> str:
     )
 
 
-def terms(document: str) -> set[str]:
-    """Distinct unigrams and bigrams of a compact document, never across a gap."""
+def grams(text: str) -> set[str]:
+    """Distinct unigrams and bigrams of compact text, never across a gap."""
     found: set[str] = set()
-    for chunk in document.replace(FIELD_SEPARATOR, " ").split():
+    for chunk in text.replace(FIELD_SEPARATOR, " ").split():
         found.update(chunk)
         found.update(chunk[i : i + 2] for i in range(len(chunk) - 1))
+    return found
+
+
+def terms(document: str, *, also: Iterable[str] = ()) -> set[str]:
+    """The index terms of a compact document: its grams, with `also` (the grams
+    of a part of it worked out before), or OVERFLOW past MAX_TERMS."""
+    found = grams(document)
+    found.update(also)
     return found if len(found) <= MAX_TERMS else {OVERFLOW}
 
 

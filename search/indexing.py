@@ -25,17 +25,15 @@ a phrase is found (bodies are bounded by ``articles.limits``). The backend
 (``search.backends``) stores the entry and its terms.
 """
 
-import re
 import threading
 from collections.abc import Iterable
-from html import unescape
 
 from django.db import transaction
 from django.db.models import QuerySet
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 from django.utils import timezone
 
-from articles import rendering
+from articles import prerendering
 from articles.deferral import Deferral
 from articles.models import Article, CategorizedArticle, Category
 
@@ -50,27 +48,6 @@ INDEXED_FIELDS = frozenset(
 )
 SEP = analysis.FIELD_SEPARATOR
 
-# Block elements become a space so words on either side stay apart; tags are
-# found by the pattern for sanitised HTML (articles.rendering.TAG).
-_BLOCK_ELEMENTS = frozenset(
-    "p h1 h2 h3 h4 h5 h6 li ul ol dl dt dd blockquote figure figcaption table "
-    "thead tbody tfoot tr td th caption br hr div pre img".split()
-)
-
-
-# The block elements' tags alone (the same tag grammar), replaced first, so
-# that neither pass calls back into Python for each tag.
-_BLOCK_NAMES = "|".join(sorted(_BLOCK_ELEMENTS, key=len, reverse=True))
-_BLOCK_TAG = re.compile(
-    rf"""</?(?:{_BLOCK_NAMES})(?![a-zA-Z0-9])(?:"[^"]*"|'[^']*'|[^'">])*>""",
-    re.IGNORECASE,
-)
-
-
-def body_text(html: str) -> str:
-    """The readable text of sanitised body HTML; block elements keep words apart."""
-    return unescape(rendering.TAG.sub("", _BLOCK_TAG.sub(" ", html or "")))
-
 
 def summary_texts(article: Article, category_names: Iterable[str]) -> list[str]:
     texts = [article.excerpt]
@@ -84,16 +61,20 @@ def analyse_article(article: Article, category_names: Iterable[str]) -> IndexedA
     names = list(category_names)
     title = analysis.compact(article.title)
     summary = SEP.join(analysis.compact(t) for t in summary_texts(article, names))
-    body = analysis.compact(body_text(article.body_html))
     initials = " ".join(analysis.initials(text) for text in [article.title, *names])
-    document = SEP.join([title, summary, body, initials])
+    if pooled := prerendering.body_analysis(article.body_html):  # a bulk load's
+        body, body_grams = pooled[0], pooled[1].split()
+        terms = analysis.terms(SEP.join([title, summary, initials]), also=body_grams)
+    else:
+        body = analysis.body_compact(article.body_html)
+        terms = analysis.terms(SEP.join([title, summary, body, initials]))
     return IndexedArticle(
         article_id=article.pk,
         publish_at=article.publish_at,
         title=title,
         summary=summary,
-        document=f"{SEP}{document}{SEP}",
-        terms=frozenset(analysis.terms(document)),
+        document=f"{SEP}{SEP.join([title, summary, body, initials])}{SEP}",
+        terms=frozenset(terms),
     )
 
 

@@ -15,7 +15,7 @@ from django.utils.safestring import SafeString
 from articles import fragments
 
 from . import highlight
-from .indexing import body_text
+from .analysis import body_text
 
 # What a result needs beyond its card: the title and the snippet's texts.
 FIELDS = ("card_html", "title", "excerpt", "feature_text", "body_html")

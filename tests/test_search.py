@@ -98,7 +98,7 @@ def test_an_attribute_holding_a_bracket_does_not_leak_into_the_body_text(client)
 
     assert result_titles(search(client, "보이는")) == ["링크 기사"]
     assert result_titles(search(client, "감춘낱말")) == []
-    assert "감춘낱말" not in indexing.body_text(Article.objects.get().body_html)
+    assert "감춘낱말" not in analysis.body_text(Article.objects.get().body_html)
 
 
 def test_loading_the_seed_twice_keeps_one_search_result(client):
