@@ -3,7 +3,7 @@
 import pytest
 
 from articles import fragments, workflow
-from articles.models import Category
+from articles.models import Article, Category
 from tests.factories import make_article, make_author
 
 pytestmark = pytest.mark.django_db
@@ -90,6 +90,24 @@ def test_fragments_made_with_other_settings_are_rendered_per_request(client, set
     page = client.get(article.get_absolute_url()).content.decode()
 
     assert 'rel="canonical" href="https://news.example.kr/' in page
+
+
+def test_a_stale_article_page_reads_its_row_again_once_not_per_column(
+    client, django_assert_max_num_queries
+):
+    kim = make_author("김서울")
+    article = make_article(title="조각이 낡은 기사", categories=["정치"], authors=[kim])
+    Article.objects.filter(pk=article.pk).update(fragments_key="")
+    client.get("/")  # the site lists, read once whatever the page
+
+    # The page's query, the row again with its categories and bylines, the
+    # category's newest arrivals (related articles) and the corrections; 18
+    # when each column the page's query leaves out was read on its own.
+    with django_assert_max_num_queries(4):
+        page = client.get(article.get_absolute_url()).content.decode()
+
+    assert "조각이 낡은 기사" in page
+    assert "김서울" in page
 
 
 def test_a_prepared_query_runs_with_each_requests_inputs(client, editor):

@@ -1,6 +1,10 @@
 """The page shell (articles/shell.py): rendered once, never stale."""
 
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
 import pytest
+import time_machine
 
 from articles.models import Category
 from tests.factories import make_article
@@ -56,3 +60,16 @@ def test_the_results_page_header_keeps_the_query_and_other_pages_do_not(client):
     assert 'value="관세&lt;협상&gt;"' in results
     assert 'value=""' in front
     assert "관세&lt;협상&gt;" not in front
+
+
+def test_the_footer_year_turns_at_midnight_in_seoul_not_in_utc(client):
+    make_article()
+    seoul = ZoneInfo("Asia/Seoul")
+    before = datetime(2026, 12, 31, 23, 59, 59, tzinfo=seoul)
+    with time_machine.travel(before, tick=False):
+        assert "&copy; 2026 " in client.get("/").content.decode()
+    # 15:00 UTC on 31 December: still 2026 in London, already 2027 in Seoul.
+    with time_machine.travel(before + timedelta(seconds=1), tick=False):
+        assert "&copy; 2027 " in client.get("/").content.decode()
+    with time_machine.travel(before, tick=False):  # a clock set back
+        assert "&copy; 2026 " in client.get("/").content.decode()
