@@ -111,7 +111,7 @@ def id_key(key: str) -> str:
 
 class WorkerCopies:
     """This process's copies of the pages it served most recently, up to
-    NEWSROOM_PAGE_CACHE_WORKER_MB (16 by default; 0 turns them off).
+    NEWSROOM_PAGE_CACHE_WORKER_MB (128 by default; 0 turns them off).
 
     With Redis every hit fetched the whole page, 15-50 KB, into every worker
     for every request. A worker now keeps the entries it read or stored, and
@@ -130,7 +130,7 @@ class WorkerCopies:
         backend = settings.CACHES["default"]["BACKEND"]
         if backend.endswith("LocMemCache"):
             return 0
-        return int(getattr(settings, "NEWSROOM_PAGE_CACHE_WORKER_MB", 16)) << 20
+        return int(getattr(settings, "NEWSROOM_PAGE_CACHE_WORKER_MB", 128)) << 20
 
     def get(self, key: str) -> dict | None:
         entry = self.entries.pop(key, None)
