@@ -228,8 +228,8 @@ class ArticlePageMixin:
 
 
 # What an article page reads of its article: the header, metadata and
-# corrections are stored fragments (a stale one is read again in full,
-# fragments.render), so no other column is fetched and parsed.
+# corrections are stored fragments, so no other column is fetched and parsed
+# (a row whose fragments are stale is read again in full: get_object).
 ARTICLE_PAGE_FIELDS = (
     "title", "slug", "status", "publish_at", "expire_at", "body_html",
     "page_meta_html", "page_header_html", "corrections_html", "fragments_key",
