@@ -157,6 +157,17 @@ def is_current(article) -> bool:
     return article.fragments_key == current_key()
 
 
+def current_or_read_again(article):
+    """`article` when its stored fragments are current, else the article read
+    again in full with its categories and bylines (one query), so render()
+    finds every column and relation it shows without a query of its own."""
+    if is_current(article):
+        return article
+    from .models import Article
+
+    return Article.objects.for_listing().get(pk=article.pk)
+
+
 def fragment(article, name: str, *, live: bool = False) -> SafeString:
     """The stored fragment when it is current, else rendered now; `live` (a
     preview of unsaved or unpublished state) always renders now."""
