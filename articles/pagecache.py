@@ -130,7 +130,7 @@ class WorkerCopies:
         backend = settings.CACHES["default"]["BACKEND"]
         if backend.endswith("LocMemCache"):
             return 0
-        return int(getattr(settings, "NEWSROOM_PAGE_CACHE_WORKER_MB", 128)) << 20
+        return settings.NEWSROOM_PAGE_CACHE_WORKER_MB << 20
 
     def get(self, key: str) -> dict | None:
         entry = self.entries.pop(key, None)
