@@ -1,6 +1,6 @@
 import pytest
 
-from articles import rendering, sitecache
+from articles import limits, rendering, sitecache
 
 from .people import make_staff
 
@@ -62,16 +62,27 @@ def superuser(db):
     return make_staff(None)
 
 
+def sources_passed(monkeypatch, module, name: str) -> list:
+    """The first arguments `module.name` is called with in this process from
+    now on; the real function still runs."""
+    calls = []
+    real = getattr(module, name)
+
+    def counting(source, *args, **kwargs):
+        calls.append(source)
+        return real(source, *args, **kwargs)
+
+    monkeypatch.setattr(module, name, counting)
+    return calls
+
+
 @pytest.fixture
 def renders(monkeypatch):
-    """The sources `render_body` was called with in this process; the real
-    function still runs."""
-    calls = []
-    real = rendering.render_body
+    """The sources `render_body` was called with in this process."""
+    return sources_passed(monkeypatch, rendering, "render_body")
 
-    def counting(source, fmt):
-        calls.append(source)
-        return real(source, fmt)
 
-    monkeypatch.setattr(rendering, "render_body", counting)
-    return calls
+@pytest.fixture
+def scans(monkeypatch):
+    """The bodies this process scanned against the body limits."""
+    return sources_passed(monkeypatch, limits, "body_refusal")

@@ -109,20 +109,6 @@ def test_an_entry_from_the_pools_analysis_is_the_one_built_in_process(pool):
     assert from_pool == built_here
 
 
-@pytest.fixture
-def scans(monkeypatch):
-    """The bodies this process scanned against the limits."""
-    calls = []
-    real = limits.body_refusal
-
-    def counting(body, fmt):
-        calls.append(body)
-        return real(body, fmt)
-
-    monkeypatch.setattr(limits, "body_refusal", counting)
-    return calls
-
-
 @pytest.mark.django_db
 def test_a_load_takes_the_pools_limits_check_and_search_text(pool, scans, tmp_path):
     posts = corpus.generate(8, body_chars=300)
